@@ -1,0 +1,136 @@
+"""Demo: agents record realistic episodes, then memory hands experience back.
+
+Run with ``nox -s demo`` (or ``python examples/demo.py`` with the packages
+installed). It records a few episodes live through the lifecycle API, imports a
+larger synthetic history from many agents, and then asks memory what is
+relevant for new tasks, printing each hit's score breakdown.
+
+Environment: DEMO_EPISODES (default 2000) sets the size of the imported history.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import anyio
+
+from memory_core import (
+    ExecutionStep,
+    RetrievedEpisode,
+    SelfLearningMemory,
+    TaskContext,
+    TaskOutcome,
+)
+from memory_test_utils.workloads import generate_episodes
+
+QUERIES = [
+    (
+        "Add a REST endpoint that returns a user's orders",
+        TaskContext(language="python", domain="web", framework="fastapi", tags=["api"]),
+    ),
+    ("Fix the failing database migration in CI", TaskContext(domain="devops", tags=["ci"])),
+    ("Train a classifier and report its accuracy", TaskContext(language="python", domain="ml")),
+]
+
+
+def show(hits: list[RetrievedEpisode]) -> None:
+    for rank, hit in enumerate(hits, start=1):
+        episode = hit.episode
+        status = episode.outcome.status if episode.outcome else "in progress"
+        parts = "  ".join(f"{name}={value:.2f}" for name, value in hit.breakdown.items())
+        print(f"  {rank}. [{hit.score:.3f}] {episode.task_description[:70]!r}")
+        print(
+            f"     {episode.context.domain}/{episode.context.language or '-'} · {status} · "
+            f"{len(episode.steps)} steps · reward {episode.reward.total if episode.reward else 0:.2f}"
+        )
+        print(f"     {parts}")
+        if episode.reflection and episode.reflection.insights:
+            print(f"     insight: {episode.reflection.insights[0][:90]}")
+
+
+async def record_live(memory: SelfLearningMemory) -> None:
+    context = TaskContext(language="rust", domain="web", tags=["api"])
+    episode = await memory.start_episode("Build REST API endpoint", context)
+    steps = [
+        ExecutionStep(tool="cargo", action="add axum dependency", latency_ms=900, tokens=300),
+        ExecutionStep(
+            tool="rustc",
+            action="compile",
+            latency_ms=1250,
+            tokens=2500,
+            success=False,
+            error="error[E0433]: failed to resolve: use of undeclared crate `serde`",
+            observation="1 error",
+        ),
+        ExecutionStep(tool="cargo", action="add serde with derive feature", latency_ms=700),
+        ExecutionStep(
+            tool="rustc",
+            action="compile",
+            latency_ms=1300,
+            tokens=2400,
+            observation="Compiled successfully",
+        ),
+        ExecutionStep(
+            tool="cargo", action="test", latency_ms=4200, tokens=800, observation="12 passed"
+        ),
+    ]
+    for step in steps:
+        await memory.log_step(episode.id, step)
+    done = await memory.complete_episode(
+        episode.id,
+        TaskOutcome(
+            success=True,
+            result="Endpoint created",
+            duration_ms=9_500,
+            artifacts=("src/routes/users.rs", "tests/users_test.rs"),
+        ),
+    )
+    assert done.reward is not None and done.reflection is not None
+    print(
+        f"Recorded a live episode: reward {done.reward.total:.3f} "
+        f"(base {done.reward.base}, efficiency {done.reward.efficiency:.3f}, "
+        f"quality {done.reward.quality_multiplier:.2f}, bonus {done.reward.learning_bonus:.2f})"
+    )
+    for label, items in (
+        ("worked", done.reflection.successes),
+        ("improve", done.reflection.improvements),
+        ("insight", done.reflection.insights),
+    ):
+        for item in items[:2]:
+            print(f"  {label}: {item}")
+
+
+async def main() -> None:
+    count = int(os.environ.get("DEMO_EPISODES", "2000"))
+    async with SelfLearningMemory() as memory:
+        await record_live(memory)
+        started = time.perf_counter()
+        imported = await memory.import_episodes(generate_episodes(count, seed=7))
+        elapsed = time.perf_counter() - started
+        print(
+            f"\nImported {imported} episodes from many agents in {elapsed:.2f} s "
+            f"(scored, reflected on and indexed)\n"
+        )
+        for description, context in QUERIES + [
+            ("Build REST endpoint", TaskContext(language="rust", domain="web"))
+        ]:
+            started = time.perf_counter()
+            hits = await memory.retrieve_relevant_context(description, context, 3)
+            took = (time.perf_counter() - started) * 1000
+            print(
+                f"New task: {description!r} ({context.domain}) -> {len(hits)} hits in {took:.1f} ms"
+            )
+            show(hits)
+            print()
+        stats = await memory.stats()
+        print(
+            f"Memory holds {stats.episodes} episodes ({stats.indexed_episodes} indexed), "
+            f"embedder {stats.embedder}, storage {stats.storage}."
+        )
+
+
+if __name__ == "__main__":
+    backend = sys.argv[1] if len(sys.argv) > 1 else "trio"
+    anyio.run(main, backend=backend)

@@ -1,0 +1,385 @@
+"""SelfLearningMemory: the async entry point agents use.
+
+Ownership: the memory opens its storage on ``async with`` entry and closes it
+on exit; it owns a task group for background work, so nothing it starts
+outlives the ``async with`` block. Every public method validates its input
+before touching storage, so a bad call writes nothing. Writes to one episode
+are serialized by a striped lock; different episodes proceed concurrently.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import anyio
+import numpy as np
+import numpy.typing as npt
+
+from . import lifecycle
+from .config import MemoryConfig
+from .embedding import Embedder, HashingEmbedder
+from .errors import EpisodeStateError, MemoryCoreError, NotFoundError, ValidationError
+from .models import (
+    Episode,
+    ExecutionStep,
+    OutcomeStatus,
+    RetrievedEpisode,
+    TaskContext,
+    TaskOutcome,
+    utc_now,
+)
+from .reflection import InsightHook
+from .retrieval import EpisodeIndex
+from .stats import MemoryStats, OperationCounters
+from .storage import EpisodeQuery, InMemoryStorage, StorageBackend
+from .validation import (
+    check_episode_size,
+    normalize_tags,
+    validate_context,
+    validate_episode,
+    validate_episode_id,
+    validate_limit,
+    validate_metadata,
+    validate_name,
+    validate_outcome,
+    validate_step,
+    validate_task_description,
+)
+
+__all__ = ["SelfLearningMemory"]
+
+_LOCK_STRIPES = 64
+_INDEX_BATCH = 1000
+
+
+def _single_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The only exception inside (possibly nested) groups, or None if there are several."""
+    current: BaseException = group
+    while isinstance(current, BaseExceptionGroup):
+        if len(current.exceptions) != 1:
+            return None
+        current = current.exceptions[0]
+    return current
+
+
+class SelfLearningMemory:
+    """Episodic memory that scores, reflects on and retrieves agents' past work.
+
+    Use it as an async context manager (under trio or asyncio)::
+
+        async with SelfLearningMemory() as memory:
+            episode = await memory.start_episode("Build REST API endpoint", context)
+
+    Args:
+        config: limits, retrieval weights and learning settings.
+        storage: where episodes live; in-memory storage when omitted.
+        embedder: text embedder for the semantic signal; the dependency-free
+            :class:`~memory_core.embedding.HashingEmbedder` when omitted.
+        reflection_hook: optional callable adding insights to reflections.
+    """
+
+    def __init__(
+        self,
+        config: MemoryConfig | None = None,
+        *,
+        storage: StorageBackend | None = None,
+        embedder: Embedder | None = None,
+        reflection_hook: InsightHook | None = None,
+    ) -> None:
+        if config is not None and not isinstance(config, MemoryConfig):
+            raise ValidationError(
+                f"config must be a MemoryConfig, got {type(config).__name__}", field="config"
+            )
+        self.config = config or MemoryConfig()
+        self.storage: StorageBackend = storage if storage is not None else InMemoryStorage()
+        self.embedder: Embedder = embedder or HashingEmbedder(self.config.embedding_dim)
+        self._reflection_hook = reflection_hook
+        self._index = EpisodeIndex(self.embedder.dim)
+        self._counters = OperationCounters()
+        self._stack: AsyncExitStack | None = None
+        self._locks: list[anyio.Lock] = []
+
+    def __repr__(self) -> str:
+        state = "open" if self._stack is not None else "closed"
+        return f"SelfLearningMemory(storage={self.storage!r}, {state})"
+
+    # Context management ----------------------------------------------------
+    async def __aenter__(self) -> SelfLearningMemory:
+        if self._stack is not None:
+            raise MemoryCoreError("this SelfLearningMemory is already open")
+        await self.storage.open()
+        stack = AsyncExitStack()
+        try:
+            stack.push_async_callback(self.storage.close)
+            self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
+            await self._build_index()
+            self._task_group = await stack.enter_async_context(anyio.create_task_group())
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return False
+        try:
+            return bool(await stack.__aexit__(exc_type, exc, tb))
+        except BaseExceptionGroup as group:
+            # A single error leaves as itself, so `except StorageError:` works on trio too.
+            leaf = _single_leaf(group)
+            if leaf is None:
+                raise
+            if leaf is exc:
+                return False
+            raise leaf from leaf.__cause__
+
+    def _require_open(self) -> None:
+        if self._stack is None:
+            raise MemoryCoreError(
+                "SelfLearningMemory is not open; "
+                "use `async with SelfLearningMemory(...) as memory:`"
+            )
+
+    @asynccontextmanager
+    async def _episode_lock(self, episode_id: uuid.UUID) -> AsyncIterator[None]:
+        async with self._locks[episode_id.int % _LOCK_STRIPES]:
+            yield
+
+    async def _embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if isinstance(self.embedder, HashingEmbedder):
+            return self.embedder.embed(texts)
+        # Other embedders may be slow or do I/O: keep them off the event loop.
+        return await anyio.to_thread.run_sync(self.embedder.embed, list(texts))
+
+    async def _build_index(self) -> None:
+        model = self.embedder.name
+        async for batch in self.storage.iter_episodes(completed=True, batch_size=_INDEX_BATCH):
+            await self._index_episodes(batch, model)
+
+    async def _index_episodes(self, episodes: Sequence[Episode], model: str) -> None:
+        stored = await self.storage.get_embeddings("episode", model, [e.id for e in episodes])
+        missing = [e for e in episodes if e.id not in stored]
+        if missing:
+            vectors = await self._embed([e.task_description for e in missing])
+            fresh = list(zip([e.id for e in missing], vectors, strict=True))
+            await self.storage.put_embeddings("episode", model, fresh)
+            stored.update(fresh)
+        for episode in episodes:
+            self._index.add(episode, stored[episode.id])
+
+    # Lifecycle -------------------------------------------------------------
+    async def start_episode(
+        self,
+        task_description: str,
+        context: TaskContext,
+        *,
+        task_type: str | None = None,
+        tags: Iterable[str] = (),
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Episode:
+        """Begin recording a task; returns the stored in-progress episode."""
+        self._require_open()
+        limits = self.config.limits
+        with self._counters.track("start_episode"):
+            description = validate_task_description(task_description, limits)
+            valid_context = validate_context(context, limits)
+            if task_type is not None:
+                task_type = validate_name(task_type, limits, "task_type")
+            episode = lifecycle.new_episode(
+                description,
+                valid_context,
+                now=utc_now(),
+                task_type=task_type,
+                tags=normalize_tags(tags, limits, "tags"),
+                metadata=validate_metadata(metadata, limits),
+            )
+            check_episode_size(episode, limits)
+            await self.storage.put_episode(episode)
+            return episode
+
+    async def _in_progress(self, episode_id: uuid.UUID, operation: str) -> Episode:
+        episode = await self.storage.get_episode(episode_id)
+        if episode is None:
+            raise NotFoundError(f"episode {episode_id} does not exist")
+        if episode.is_completed:
+            raise EpisodeStateError(
+                f"cannot {operation}: episode {episode_id} is already completed"
+            )
+        return episode
+
+    async def log_step(self, episode_id: uuid.UUID | str, step: ExecutionStep) -> int:
+        """Append a step to an in-progress episode; returns its 1-based step number."""
+        self._require_open()
+        limits = self.config.limits
+        with self._counters.track("log_step"):
+            episode_uuid = validate_episode_id(episode_id)
+            valid_step = validate_step(step, limits)
+            async with self._episode_lock(episode_uuid):
+                episode = await self._in_progress(episode_uuid, "log a step")
+                if len(episode.steps) >= limits.max_steps_per_episode:
+                    raise ValidationError(
+                        f"episode.steps: episode {episode_uuid} already has "
+                        f"{len(episode.steps)} steps; the limit is {limits.max_steps_per_episode}",
+                        field="episode.steps",
+                    )
+                updated = lifecycle.add_step(episode, valid_step)
+                check_episode_size(updated, limits)
+                await self.storage.put_episode(updated)
+                return len(updated.steps)
+
+    async def complete_episode(self, episode_id: uuid.UUID | str, outcome: TaskOutcome) -> Episode:
+        """Record the outcome; returns the episode with reward and reflection set."""
+        self._require_open()
+        with self._counters.track("complete_episode"):
+            episode_uuid = validate_episode_id(episode_id)
+            valid_outcome = validate_outcome(outcome, self.config.limits)
+            async with self._episode_lock(episode_uuid):
+                episode = await self._in_progress(episode_uuid, "complete it")
+                completed = lifecycle.complete(
+                    episode, valid_outcome, now=utc_now(), reflection_hook=self._reflection_hook
+                )
+                check_episode_size(completed, self.config.limits)
+                await self.storage.put_episode(completed)
+                await self._index_episodes([completed], self.embedder.name)
+                return completed
+
+    async def import_episodes(self, episodes: Iterable[Episode], *, learn: bool = True) -> int:
+        """Store completed episodes (e.g. from a JSONL export) in batches; returns the count.
+
+        Every episode is validated first; if any is invalid nothing is written.
+        Reward and reflection are computed for episodes that lack them.
+        ``learn`` is accepted for API stability; pattern learning arrives with
+        the learning queue.
+        """
+        self._require_open()
+        limits = self.config.limits
+        prepared: list[Episode] = []
+        with self._counters.track("import_episodes"):
+            for position, candidate in enumerate(episodes):
+                try:
+                    episode = validate_episode(candidate, limits)
+                except ValidationError as exc:
+                    raise ValidationError(f"episodes[{position}]: {exc}", field=exc.field) from exc
+                if episode.outcome is None:
+                    raise EpisodeStateError(
+                        f"episodes[{position}]: only completed episodes can be imported"
+                    )
+                prepared.append(lifecycle.ensure_scored(episode, self._reflection_hook))
+            for start in range(0, len(prepared), _INDEX_BATCH):
+                batch = prepared[start : start + _INDEX_BATCH]
+                await self.storage.put_episodes(batch)
+                await self._index_episodes(batch, self.embedder.name)
+        return len(prepared)
+
+    # Reading ---------------------------------------------------------------
+    async def get_episode(self, episode_id: uuid.UUID | str) -> Episode:
+        """The episode with this id; NotFoundError if there is none."""
+        self._require_open()
+        episode_uuid = validate_episode_id(episode_id)
+        episode = await self.storage.get_episode(episode_uuid)
+        if episode is None:
+            raise NotFoundError(f"episode {episode_uuid} does not exist")
+        return episode
+
+    async def list_episodes(
+        self,
+        *,
+        domain: str | None = None,
+        tags: Iterable[str] = (),
+        outcome: OutcomeStatus | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Episode]:
+        """Episodes newest first, filtered by domain, tags (all must match) and outcome status."""
+        self._require_open()
+        limits = self.config.limits
+        if outcome is not None and outcome not in ("success", "partial", "failure", "abstained"):
+            raise ValidationError(f"outcome: unknown status {outcome!r}", field="outcome")
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise ValidationError(
+                f"offset: must be an integer >= 0, got {offset!r}", field="offset"
+            )
+        if since is not None and (not isinstance(since, datetime) or since.tzinfo is None):
+            raise ValidationError("since: must be a timezone-aware datetime", field="since")
+        query = EpisodeQuery(
+            domain=None if domain is None else validate_name(domain, limits, "domain").lower(),
+            tags=normalize_tags(tags, limits, "tags"),
+            outcome=outcome,
+            since=since,
+            limit=validate_limit(limit, limits),
+            offset=offset,
+        )
+        return await self.storage.list_episodes(query)
+
+    async def delete_episode(self, episode_id: uuid.UUID | str) -> None:
+        """Delete an episode everywhere; NotFoundError if there is none."""
+        self._require_open()
+        episode_uuid = validate_episode_id(episode_id)
+        async with self._episode_lock(episode_uuid):
+            if not await self.storage.delete_episode(episode_uuid):
+                raise NotFoundError(f"episode {episode_uuid} does not exist")
+            self._index.remove(episode_uuid)
+
+    async def retrieve_relevant_context(
+        self, task_description: str, context: TaskContext, limit: int = 5
+    ) -> list[RetrievedEpisode]:
+        """The completed episodes most relevant to a new task, best first.
+
+        Every result carries ``score`` (weighted mean of the signals, in [0, 1])
+        and ``breakdown`` (each signal's value). Episodes from other domains
+        are ranked lower through the context signal, never dropped.
+        """
+        self._require_open()
+        limits = self.config.limits
+        with self._counters.track("retrieve_relevant_context"):
+            query = validate_task_description(task_description, limits)
+            valid_context = validate_context(context, limits)
+            count = validate_limit(limit, limits)
+            vector = (await self._embed([query]))[0]
+            hits = self._index.search(
+                query_text=query,
+                query_vector=vector,
+                context=valid_context,
+                limit=count,
+                weights=self.config.retrieval_weights.as_dict(),
+                now=utc_now(),
+                half_life_days=self.config.recency_half_life_days,
+            )
+            episodes = await self.storage.get_episodes([hit.episode_id for hit in hits])
+            by_id = {episode.id: episode for episode in episodes}
+            return [
+                RetrievedEpisode(
+                    episode=by_id[hit.episode_id], score=hit.score, breakdown=hit.breakdown
+                )
+                for hit in hits
+                if hit.episode_id in by_id
+            ]
+
+    async def stats(self) -> MemoryStats:
+        """Counts of stored items and per-operation call counters and latencies."""
+        self._require_open()
+        return MemoryStats(
+            episodes=await self.storage.count_episodes(),
+            completed_episodes=await self.storage.count_episodes(completed=True),
+            indexed_episodes=len(self._index),
+            patterns=await self.storage.count_patterns(),
+            heuristics=await self.storage.count_heuristics(),
+            embedder=self.embedder.name,
+            storage=type(self.storage).__name__,
+            operations=self._counters.snapshot(),
+            uptime_s=time.monotonic() - self._counters.started,
+        )

@@ -1,0 +1,21 @@
+"""Retrieval: the episode index, BM25, and the non-text signals."""
+
+from .index import SIGNALS as SIGNALS
+from .index import EpisodeIndex as EpisodeIndex
+from .index import ScoredEpisode as ScoredEpisode
+from .index import episode_document as episode_document
+from .lexical import BM25Index as BM25Index
+from .signals import context_match as context_match
+from .signals import recency as recency
+from .signals import reward_signal as reward_signal
+
+__all__ = [
+    "SIGNALS",
+    "BM25Index",
+    "EpisodeIndex",
+    "ScoredEpisode",
+    "context_match",
+    "episode_document",
+    "recency",
+    "reward_signal",
+]

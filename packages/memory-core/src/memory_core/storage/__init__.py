@@ -1,0 +1,8 @@
+"""Storage: the protocol backends implement, and the in-memory backend."""
+
+from .in_memory import InMemoryStorage as InMemoryStorage
+from .protocol import EmbeddingKind as EmbeddingKind
+from .protocol import EpisodeQuery as EpisodeQuery
+from .protocol import StorageBackend as StorageBackend
+
+__all__ = ["EmbeddingKind", "EpisodeQuery", "InMemoryStorage", "StorageBackend"]

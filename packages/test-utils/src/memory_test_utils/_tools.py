@@ -1,0 +1,387 @@
+"""Tool vocabulary: every tool an agent in a synthetic workload may call."""
+
+from __future__ import annotations
+
+from ._vocabulary_types import ToolSpec
+
+__all__ = ["TOOLS"]
+
+
+def _t(
+    name: str, latency_ms: int, tokens: int, actions: tuple[str, ...], observations: tuple[str, ...]
+) -> tuple[str, ToolSpec]:
+    spec = ToolSpec(
+        name=name, latency_ms=latency_ms, tokens=tokens, actions=actions, observations=observations
+    )
+    return name, spec
+
+
+TOOLS: dict[str, ToolSpec] = dict(
+    [
+        # Shared by every stack.
+        _t(
+            "git",
+            180,
+            250,
+            ("commit changes", "create branch", "show diff", "rebase on main"),
+            (
+                "[main {n}] {m} files changed",
+                "Switched to a new branch",
+                "{n} insertions(+), {m} deletions(-)",
+            ),
+        ),
+        _t(
+            "editor",
+            600,
+            1800,
+            ("edit file", "apply patch", "read file", "refactor function"),
+            ("Applied patch: {m} hunks", "Edited {n} lines", "Read {n} lines"),
+        ),
+        _t(
+            "ripgrep",
+            90,
+            300,
+            ("search codebase", "find usages", "locate definition"),
+            ("{n} matches in {m} files", "1 match", "{m} matches"),
+        ),
+        _t(
+            "curl",
+            250,
+            200,
+            ("probe endpoint", "send request", "check health endpoint"),
+            ("HTTP/1.1 200 OK ({n} bytes)", "HTTP/1.1 201 Created", "HTTP/1.1 204 No Content"),
+        ),
+        _t(
+            "docker",
+            4200,
+            400,
+            ("build image", "start container", "inspect container", "compose up"),
+            ("Successfully built image in {s}s", "Container started", "{m} services running"),
+        ),
+        _t("lsof", 120, 150, ("find process holding port",), ("PID {n} holds the port",)),
+        _t("kill", 60, 100, ("stop stale server",), ("Terminated process {n}",)),
+        # Python.
+        _t(
+            "pip",
+            3800,
+            350,
+            ("install dependencies", "install missing package", "upgrade package"),
+            ("Successfully installed {m} packages", "Requirement already satisfied"),
+        ),
+        _t(
+            "uv",
+            900,
+            300,
+            ("sync environment", "add dependency", "lock dependencies"),
+            ("Resolved {n} packages in {m}ms", "Installed {m} packages in {s}s"),
+        ),
+        _t(
+            "python",
+            1500,
+            900,
+            ("run script", "run training step", "evaluate model", "profile script"),
+            ("exit code 0 after {s}s", "wrote {n} rows", "epoch {m}: loss 0.{n}"),
+        ),
+        _t(
+            "pytest",
+            2600,
+            900,
+            ("run tests", "run failing test", "run tests with coverage"),
+            ("{n} passed in {s}s", "{n} passed, {m} skipped in {s}s", "coverage {m}%"),
+        ),
+        _t(
+            "ruff",
+            250,
+            300,
+            ("lint code", "format code", "fix lint errors"),
+            ("All checks passed!", "Found {m} errors ({m} fixed)", "{n} files left unchanged"),
+        ),
+        _t("mypy", 2100, 500, ("type check",), ("Success: no issues found in {n} source files",)),
+        _t(
+            "uvicorn",
+            1800,
+            300,
+            ("start dev server", "restart dev server"),
+            ("Uvicorn running on http://127.0.0.1:8000", "Application startup complete"),
+        ),
+        _t(
+            "alembic",
+            1400,
+            450,
+            ("generate migration", "apply migrations"),
+            ("Running upgrade -> {n}, add table", "Generating migration {n}"),
+        ),
+        _t(
+            "jupyter",
+            5200,
+            1400,
+            ("execute notebook", "inspect dataframe"),
+            ("Executed {n} cells in {s}s", "DataFrame with {n} rows"),
+        ),
+        _t(
+            "bandit",
+            1700,
+            400,
+            ("scan for security issues",),
+            ("No issues identified in {n} lines",),
+        ),
+        _t("pip-audit", 3300, 350, ("audit dependencies",), ("No known vulnerabilities found",)),
+        _t(
+            "semgrep",
+            6500,
+            600,
+            ("run static analysis",),
+            ("Ran {n} rules on {m} files: 0 findings",),
+        ),
+        _t(
+            "mlflow",
+            900,
+            300,
+            ("log experiment", "register model"),
+            ("Logged run {n}", "Model v{m}"),
+        ),
+        _t(
+            "wandb",
+            1100,
+            250,
+            ("log checkpoint", "log metrics"),
+            ("Synced run {n}", "Logged {m} metrics"),
+        ),
+        _t(
+            "dvc",
+            4100,
+            300,
+            ("pull dataset", "reproduce pipeline"),
+            ("{n} files fetched", "Up to date"),
+        ),
+        _t("nvidia-smi", 300, 200, ("inspect gpu memory",), ("GPU 0: {n}MiB / 24576MiB",)),
+        _t("tensorboard", 2500, 300, ("inspect training curves",), ("Loaded {n} events",)),
+        # JavaScript / TypeScript.
+        _t(
+            "npm",
+            5200,
+            400,
+            ("install dependencies", "install missing package", "run build"),
+            ("added {n} packages in {s}s", "up to date, audited {n} packages"),
+        ),
+        _t(
+            "pnpm",
+            2800,
+            350,
+            ("install dependencies", "run build"),
+            ("Done in {s}s", "+{n} packages"),
+        ),
+        _t(
+            "node",
+            900,
+            500,
+            ("run script", "start server"),
+            ("Server listening on :3000", "exit 0"),
+        ),
+        _t("tsc", 3100, 500, ("type check", "compile"), ("Found 0 errors.", "Compiled {n} files")),
+        _t("vue-tsc", 3600, 500, ("type check",), ("Found 0 errors.",)),
+        _t(
+            "eslint",
+            1900,
+            350,
+            ("lint code", "fix lint errors"),
+            ("0 problems", "{m} problems fixed"),
+        ),
+        _t("jest", 4100, 800, ("run tests", "run failing test"), ("Tests: {n} passed, {n} total",)),
+        _t(
+            "vitest",
+            2200,
+            700,
+            ("run tests", "run tests with coverage"),
+            ("Test Files {m} passed", "Tests {n} passed", "coverage {m}%"),
+        ),
+        _t(
+            "prisma",
+            1600,
+            400,
+            ("generate client", "apply migrations"),
+            ("Generated Prisma Client in {n}ms", "Applied {m} migrations"),
+        ),
+        _t(
+            "vite",
+            2400,
+            400,
+            ("build bundle", "start dev server", "measure bundle size"),
+            ("built in {s}s", "dist/assets/index.js {n} kB", "ready in {n} ms"),
+        ),
+        _t("playwright", 9800, 700, ("run e2e tests",), ("{n} passed ({s}s)",)),
+        _t("cypress", 12500, 700, ("run e2e tests",), ("All specs passed! {n} tests",)),
+        # Rust, Go, C.
+        _t(
+            "cargo",
+            8200,
+            700,
+            ("build", "run tests", "check"),
+            ("Finished dev profile in {s}s", "test result: ok. {n} passed; 0 failed"),
+        ),
+        _t("rustc", 1250, 600, ("compile",), ("Compiled successfully", "Compiled {m} crates")),
+        _t("clippy", 5400, 500, ("lint code",), ("0 warnings", "{m} warnings emitted")),
+        _t("rustfmt", 300, 150, ("format code",), ("Formatted {n} files",)),
+        _t(
+            "sqlx",
+            1200,
+            350,
+            ("run migrations", "prepare offline queries"),
+            ("Applied {m} migrations",),
+        ),
+        _t("perf", 6100, 500, ("profile hot path",), ("{n} samples, top symbol {m}%",)),
+        _t(
+            "go",
+            3300,
+            550,
+            ("build", "run tests", "vet code"),
+            ("ok  \tservice/api\t{s}s", "build succeeded", "no vet issues"),
+        ),
+        _t("gofmt", 200, 150, ("format code",), ("formatted {n} files",)),
+        _t("golangci-lint", 4700, 450, ("lint code",), ("0 issues.",)),
+        _t("gosec", 3900, 400, ("scan for security issues",), ("Issues: 0, files: {n}",)),
+        _t(
+            "govulncheck",
+            4400,
+            350,
+            ("check vulnerable dependencies",),
+            ("No vulnerabilities found.",),
+        ),
+        _t("gcc", 2900, 500, ("compile",), ("compiled {n} objects", "linked target")),
+        _t("cmake", 2200, 400, ("configure build",), ("Build files written to build/",)),
+        _t(
+            "make",
+            5600,
+            450,
+            ("build", "run tests"),
+            ("[100%] Built target app", "{n} targets built"),
+        ),
+        _t("ctest", 4800, 600, ("run tests",), ("100% tests passed, 0 tests failed out of {n}",)),
+        _t("gdb", 3500, 900, ("inspect backtrace",), ("#0 0x{n} in worker ()", "{m} frames")),
+        _t("valgrind", 15200, 700, ("check memory leaks",), ("All heap blocks were freed",)),
+        # Data.
+        _t(
+            "dbt",
+            7400,
+            600,
+            ("run models", "test models", "compile models"),
+            ("Completed successfully: PASS={n}", "{m} models built in {s}s"),
+        ),
+        _t(
+            "psql",
+            450,
+            350,
+            ("run query", "inspect table", "deduplicate rows"),
+            ("({n} rows)", "UPDATE {n}", "DELETE {m}"),
+        ),
+        _t("sqlfluff", 1800, 350, ("lint sql",), ("All Finished! {m} files passed",)),
+        _t("duckdb", 700, 400, ("profile data", "run query"), ("{n} rows in {s}s",)),
+        _t("sbt", 14500, 600, ("compile", "run tests"), ("[success] Total time: {m} s",)),
+        _t("spark-submit", 42000, 500, ("submit job",), ("Job {n} finished: {m} stages",)),
+        _t("hdfs", 1400, 200, ("list output",), ("Found {m} items",)),
+        # Infrastructure.
+        _t(
+            "terraform",
+            11000,
+            700,
+            ("plan changes", "apply plan", "validate config", "force-unlock state"),
+            (
+                "Plan: {m} to add, 0 to change, 0 to destroy.",
+                "Apply complete! Resources: {m} added.",
+            ),
+        ),
+        _t("tflint", 1300, 300, ("lint config",), ("{m} issue(s) found", "no issues")),
+        _t(
+            "aws",
+            1700,
+            300,
+            ("refresh credentials", "describe resources"),
+            ("Credentials refreshed", "{m} resources"),
+        ),
+        _t(
+            "kubectl",
+            1100,
+            450,
+            ("apply manifests", "get pods", "rollback deployment", "describe pod"),
+            ("deployment.apps/api configured", "{m}/{m} pods running", "rolled back"),
+        ),
+        _t(
+            "helm",
+            3800,
+            450,
+            ("upgrade release", "install chart", "raise memory limit"),
+            ("Release upgraded. REVISION: {m}", "STATUS: deployed"),
+        ),
+        _t("kubeconform", 800, 200, ("validate manifests",), ("{n} resources valid",)),
+        _t(
+            "ansible-playbook",
+            24000,
+            600,
+            ("run playbook", "rerun on failed hosts"),
+            ("ok={n} changed={m} unreachable=0 failed=0",),
+        ),
+        _t("ansible-lint", 2600, 300, ("lint playbook",), ("Passed: 0 failure(s)",)),
+        _t("ssh", 800, 200, ("check host connectivity",), ("Connection established",)),
+        _t("shellcheck", 400, 200, ("lint shell scripts",), ("No issues detected",)),
+        # Security.
+        _t("trivy", 8800, 500, ("scan image",), ("Total: 0 (HIGH: 0, CRITICAL: 0)",)),
+        _t("gitleaks", 2300, 300, ("scan for secrets",), ("no leaks found in {n} commits",)),
+        _t("nmap", 21000, 400, ("scan ports", "retry scan without ping"), ("{m} open ports",)),
+        _t(
+            "openssl",
+            350,
+            300,
+            ("inspect certificate", "fetch intermediate chain"),
+            ("Verify return code: 0 (ok)", "depth={m} verified"),
+        ),
+        _t("cosign", 2600, 250, ("sign image", "verify signature"), ("Verified OK",)),
+        # Mobile.
+        _t(
+            "gradle",
+            26000,
+            700,
+            ("assemble debug build", "run unit tests"),
+            ("BUILD SUCCESSFUL in {m}s", "{n} actionable tasks"),
+        ),
+        _t(
+            "adb",
+            900,
+            300,
+            ("install apk", "check app launch", "capture logcat"),
+            ("Success", "Activity started", "{n} log lines"),
+        ),
+        _t("ktlint", 1600, 300, ("lint code",), ("0 violations",)),
+        _t("emulator", 31000, 250, ("boot emulator", "restart emulator"), ("boot completed",)),
+        _t(
+            "xcodebuild",
+            38000,
+            700,
+            ("build app", "run tests"),
+            ("** BUILD SUCCEEDED **", "Executed {n} tests"),
+        ),
+        _t("swiftlint", 1400, 300, ("lint code",), ("Found 0 violations in {n} files",)),
+        _t("simctl", 6000, 200, ("boot simulator",), ("Booted",)),
+        _t(
+            "pod",
+            15500,
+            350,
+            ("install pods", "update repo specs"),
+            ("Pod installation complete!",),
+        ),
+        _t(
+            "fastlane",
+            45000,
+            400,
+            ("upload beta build",),
+            ("fastlane.tools finished successfully",),
+        ),
+        _t(
+            "flutter",
+            19000,
+            650,
+            ("build apk", "run tests", "analyze code"),
+            ("Built build/app/outputs/app-release.apk", "All tests passed!", "No issues found!"),
+        ),
+        _t("dart", 1200, 350, ("format code", "fix lints"), ("Formatted {n} files",)),
+    ]
+)
