@@ -26,6 +26,7 @@ from memory_core import (
 from memory_test_utils.workloads import generate_episodes
 
 QUERIES = [
+    ("Build REST endpoint", TaskContext(language="rust", domain="web")),
     (
         "Add a REST endpoint that returns a user's orders",
         TaskContext(language="python", domain="web", framework="fastapi", tags=["api"]),
@@ -41,9 +42,10 @@ def show(hits: list[RetrievedEpisode]) -> None:
         status = episode.outcome.status if episode.outcome else "in progress"
         parts = "  ".join(f"{name}={value:.2f}" for name, value in hit.breakdown.items())
         print(f"  {rank}. [{hit.score:.3f}] {episode.task_description[:70]!r}")
+        reward = episode.reward.total if episode.reward else 0.0
         print(
             f"     {episode.context.domain}/{episode.context.language or '-'} · {status} · "
-            f"{len(episode.steps)} steps · reward {episode.reward.total if episode.reward else 0:.2f}"
+            f"{len(episode.steps)} steps · reward {reward:.2f}"
         )
         print(f"     {parts}")
         if episode.reflection and episode.reflection.insights:
@@ -87,7 +89,8 @@ async def record_live(memory: SelfLearningMemory) -> None:
             artifacts=("src/routes/users.rs", "tests/users_test.rs"),
         ),
     )
-    assert done.reward is not None and done.reflection is not None
+    assert done.reward is not None
+    assert done.reflection is not None
     print(
         f"Recorded a live episode: reward {done.reward.total:.3f} "
         f"(base {done.reward.base}, efficiency {done.reward.efficiency:.3f}, "
@@ -113,9 +116,7 @@ async def main() -> None:
             f"\nImported {imported} episodes from many agents in {elapsed:.2f} s "
             f"(scored, reflected on and indexed)\n"
         )
-        for description, context in QUERIES + [
-            ("Build REST endpoint", TaskContext(language="rust", domain="web"))
-        ]:
+        for description, context in QUERIES:
             started = time.perf_counter()
             hits = await memory.retrieve_relevant_context(description, context, 3)
             took = (time.perf_counter() - started) * 1000

@@ -97,17 +97,39 @@ async def test_empty_memory_returns_nothing() -> None:
         assert await memory.retrieve_relevant_context("anything", WEB) == []
 
 
-async def test_large_store_uses_candidate_path() -> None:
+@pytest.mark.parametrize("size", [300, 4500])
+async def test_breakdown_matches_reference_signals(size: int) -> None:
+    """The vectorized index agrees with the scalar signal functions, on both search paths."""
+    from memory_core.models import utc_now
     from memory_test_utils.workloads import generate_episodes
 
-    async with SelfLearningMemory() as memory:
-        episodes = list(generate_episodes(4500, seed=11))
+    config = MemoryConfig()
+    async with SelfLearningMemory(config) as memory:
+        episodes = list(generate_episodes(size, seed=11))
         await memory.import_episodes(episodes)
-        target = episodes[1234]
-        results = await memory.retrieve_relevant_context(
-            target.task_description, target.context, 10
-        )
-    assert target.id in {r.episode.id for r in results}
+        target = episodes[size // 3]
+        queries = [
+            target.context,
+            TaskContext(domain=target.context.domain, tags=list(target.context.tags)[:1]),
+            TaskContext(domain="unknown-domain", language="cobol", framework="none", tags=["zz"]),
+        ]
+        for query in queries:
+            results = await memory.retrieve_relevant_context(target.task_description, query, 10)
+            now = utc_now()
+            assert len(results) == 10
+            for hit in results:
+                episode = hit.episode
+                assert episode.reward is not None
+                assert episode.completed_at is not None
+                assert hit.breakdown["context"] == pytest.approx(
+                    context_match(query, episode.context)
+                )
+                assert hit.breakdown["reward"] == pytest.approx(reward_signal(episode.reward.total))
+                assert hit.breakdown["recency"] == pytest.approx(
+                    recency(episode.completed_at, now, config.recency_half_life_days), rel=1e-4
+                )
+        hits = await memory.retrieve_relevant_context(target.task_description, target.context, 10)
+    assert target.id in {r.episode.id for r in hits}
 
 
 def test_bm25_scores_only_touched_documents_and_normalizes() -> None:

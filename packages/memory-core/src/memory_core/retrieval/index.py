@@ -20,7 +20,7 @@ from ..models import Episode, TaskContext
 from ..similarity import topk_cosine
 from ..text import tokenize
 from .lexical import BM25Index
-from .signals import context_match, recency, reward_signal
+from .signals import CONTEXT_WEIGHTS, reward_signal
 
 __all__ = ["SIGNALS", "EpisodeIndex", "ScoredEpisode", "episode_document"]
 
@@ -31,13 +31,6 @@ _EXHAUSTIVE_BELOW = 4096
 _CANDIDATES_PER_RESULT = 10
 _MIN_CANDIDATES = 100
 _OBSERVATION_CHARS = 500
-
-
-class _Entry(NamedTuple):
-    episode_id: uuid.UUID
-    context: TaskContext
-    completed_at: datetime
-    reward: float
 
 
 class ScoredEpisode(NamedTuple):
@@ -63,15 +56,51 @@ def episode_document(episode: Episode) -> str:
     return "\n".join(parts)
 
 
+class _Vocabulary:
+    """Interns strings as small integers; id -1 stands for "unset"."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, value: str | None, *, add: bool) -> int:
+        if not value:
+            return -1
+        key = value.lower()
+        found = self._ids.get(key)
+        if found is None:
+            if not add:
+                return -2  # matches nothing stored
+            found = self._ids[key] = len(self._ids)
+        return found
+
+
+_COMPLEXITY_IDS = {"simple": 0, "moderate": 1, "complex": 2}
+
+
 class EpisodeIndex:
-    """Dense + lexical + metadata index of completed episodes."""
+    """Dense + lexical + metadata index of completed episodes.
+
+    Metadata is kept column-wise (numpy arrays indexed by slot) so every signal
+    is computed for all candidates at once; only the returned hits get a
+    breakdown dictionary.
+    """
 
     def __init__(self, dim: int, *, capacity: int = 1024) -> None:
         self._dim = dim
-        self._matrix = np.zeros((max(capacity, 16), dim), dtype=np.float32)
-        self._entries: list[_Entry | None] = []
+        capacity = max(capacity, 16)
+        self._matrix = np.zeros((capacity, dim), dtype=np.float32)
+        self._reward = np.zeros(capacity, dtype=np.float64)
+        self._completed = np.zeros(capacity, dtype=np.float64)
+        self._context_ids = np.full((capacity, 4), -1, dtype=np.int32)
+        self._tag_count = np.zeros(capacity, dtype=np.int32)
+        self._alive = np.zeros(capacity, dtype=bool)
+        self._ids: list[uuid.UUID | None] = []
+        self._tags: list[tuple[str, ...]] = []
         self._slot_of: dict[uuid.UUID, int] = {}
         self._free: list[int] = []
+        self._domains = _Vocabulary()
+        self._languages = _Vocabulary()
+        self._frameworks = _Vocabulary()
         self._bm25 = BM25Index()
 
     def __len__(self) -> int:
@@ -86,9 +115,22 @@ class EpisodeIndex:
         return self._dim
 
     def _grow(self) -> None:
-        bigger = np.zeros((self._matrix.shape[0] * 2, self._dim), dtype=np.float32)
-        bigger[: len(self._entries)] = self._matrix[: len(self._entries)]
-        self._matrix = bigger
+        size = self._matrix.shape[0] * 2
+        for name in ("_matrix", "_reward", "_completed", "_context_ids", "_tag_count", "_alive"):
+            old = getattr(self, name)
+            new = np.zeros((size, *old.shape[1:]), dtype=old.dtype)
+            if name == "_context_ids":
+                new.fill(-1)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+
+    def _context_row(self, context: TaskContext, *, add: bool) -> list[int]:
+        return [
+            self._domains.id_of(context.domain, add=add),
+            self._languages.id_of(context.language, add=add),
+            self._frameworks.id_of(context.framework, add=add),
+            _COMPLEXITY_IDS.get(context.complexity, -1),
+        ]
 
     def add(self, episode: Episode, vector: npt.NDArray[np.float32]) -> None:
         """Index a completed episode with its unit embedding (re-adding replaces)."""
@@ -100,14 +142,20 @@ class EpisodeIndex:
         if self._free:
             slot = self._free.pop()
         else:
-            if len(self._entries) == self._matrix.shape[0]:
+            if len(self._ids) == self._matrix.shape[0]:
                 self._grow()
-            slot = len(self._entries)
-            self._entries.append(None)
+            slot = len(self._ids)
+            self._ids.append(None)
+            self._tags.append(())
+        tags = tuple(sorted(set(episode.context.tags)))
         self._matrix[slot] = vector
-        self._entries[slot] = _Entry(
-            episode.id, episode.context, episode.completed_at, reward_signal(episode.reward.total)
-        )
+        self._reward[slot] = reward_signal(episode.reward.total)
+        self._completed[slot] = episode.completed_at.timestamp()
+        self._context_ids[slot] = self._context_row(episode.context, add=True)
+        self._tag_count[slot] = len(tags)
+        self._alive[slot] = True
+        self._ids[slot] = episode.id
+        self._tags[slot] = tags
         self._slot_of[episode.id] = slot
         self._bm25.add(slot, tokenize(episode_document(episode)))
 
@@ -117,25 +165,74 @@ class EpisodeIndex:
         if slot is None:
             return False
         self._matrix[slot] = 0.0
-        self._entries[slot] = None
+        self._alive[slot] = False
+        self._ids[slot] = None
+        self._tags[slot] = ()
         self._bm25.remove(slot)
         self._free.append(slot)
         return True
 
     def _candidates(
-        self, query_vector: npt.NDArray[np.float32], lexical: dict[int, float], limit: int
-    ) -> dict[int, float]:
-        used = len(self._entries)
-        if used == 0:
-            return {}
+        self,
+        query_vector: npt.NDArray[np.float32],
+        lexical: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]],
+        limit: int,
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Candidate slots and their cosine to the query."""
+        used = len(self._ids)
+        if used <= _EXHAUSTIVE_BELOW:
+            slots = np.flatnonzero(self._alive[:used])
+            semantic = self._matrix[slots] @ query_vector
+            return slots, semantic.astype(np.float64)
         wanted = max(_MIN_CANDIDATES, limit * _CANDIDATES_PER_RESULT)
-        k = used if used <= _EXHAUSTIVE_BELOW else min(used, wanted)
-        slots, scores = topk_cosine(self._matrix[:used], query_vector, k, assume_normalized=True)
-        semantic = {int(s): max(0.0, float(v)) for s, v in zip(slots, scores, strict=True)}
-        if used > _EXHAUSTIVE_BELOW:
-            for slot in sorted(lexical, key=lexical.__getitem__, reverse=True)[:wanted]:
-                semantic.setdefault(slot, -1.0)
-        return semantic
+        dense, _ = topk_cosine(
+            self._matrix[:used], query_vector, min(used, wanted), assume_normalized=True
+        )
+        docs, scores = lexical
+        if len(docs) > wanted:
+            docs = docs[np.argpartition(-scores, wanted - 1)[:wanted]]
+        merged = np.unique(np.concatenate([dense.astype(np.intp), docs]))
+        merged = merged[self._alive[merged]]
+        return merged, (self._matrix[merged] @ query_vector).astype(np.float64)
+
+    def _lexical_for(
+        self,
+        slots: npt.NDArray[np.intp],
+        lexical: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]],
+    ) -> npt.NDArray[np.float64]:
+        dense = np.zeros(len(self._ids), dtype=np.float64)
+        docs, scores = lexical
+        dense[docs] = scores
+        return dense[slots]
+
+    def _context_scores(
+        self, context: TaskContext, slots: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.float64]:
+        """Vectorized :func:`memory_core.retrieval.signals.context_match`."""
+        query = self._context_row(context, add=False)
+        ids = self._context_ids[slots]
+        score = CONTEXT_WEIGHTS["domain"] * (ids[:, 0] == query[0])
+        total = CONTEXT_WEIGHTS["domain"]
+        if context.language:
+            total += CONTEXT_WEIGHTS["language"]
+            score = score + CONTEXT_WEIGHTS["language"] * (ids[:, 1] == query[1])
+        if context.framework:
+            total += CONTEXT_WEIGHTS["framework"]
+            score = score + CONTEXT_WEIGHTS["framework"] * (ids[:, 2] == query[2])
+        if context.tags:
+            wanted = set(context.tags)
+            total += CONTEXT_WEIGHTS["tags"]
+            tags = self._tags
+            shared = np.fromiter(
+                (len(wanted.intersection(tags[slot])) for slot in slots.tolist()),
+                np.float64,
+                len(slots),
+            )
+            union = len(wanted) + self._tag_count[slots] - shared
+            score = score + CONTEXT_WEIGHTS["tags"] * shared / union
+        total += CONTEXT_WEIGHTS["complexity"]
+        score = score + CONTEXT_WEIGHTS["complexity"] * (ids[:, 3] == query[3])
+        return np.asarray(score, dtype=np.float64) / total
 
     def search(
         self,
@@ -149,26 +246,40 @@ class EpisodeIndex:
         half_life_days: float,
     ) -> list[ScoredEpisode]:
         """The ``limit`` best episodes for a query, best first, with breakdowns."""
-        lexical = self._bm25.score(tokenize(query_text))
-        candidates = self._candidates(query_vector, lexical, limit)
-        missing = [slot for slot, value in candidates.items() if value < 0.0]
-        if missing:
-            exact = self._matrix[missing] @ query_vector
-            candidates.update({s: max(0.0, float(v)) for s, v in zip(missing, exact, strict=True)})
+        if not self._slot_of:
+            return []
+        lexical = self._bm25.score_arrays(tokenize(query_text))
+        slots, semantic = self._candidates(query_vector, lexical, limit)
+        if len(slots) == 0:
+            return []
+        age_days = np.maximum(0.0, now.timestamp() - self._completed[slots]) / 86_400.0
+        signals = {
+            "semantic": np.maximum(0.0, semantic),
+            "lexical": self._lexical_for(slots, lexical),
+            "context": self._context_scores(context, slots),
+            "recency": 0.5 ** (age_days / half_life_days),
+            "reward": self._reward[slots],
+        }
         total_weight = sum(weights.values())
-        hits: list[ScoredEpisode] = []
-        for slot, semantic in candidates.items():
-            entry = self._entries[slot]
-            if entry is None:
-                continue
-            breakdown = {
-                "semantic": semantic,
-                "lexical": lexical.get(slot, 0.0),
-                "context": context_match(context, entry.context),
-                "recency": recency(entry.completed_at, now, half_life_days),
-                "reward": entry.reward,
-            }
-            score = sum(weights[name] * breakdown[name] for name in SIGNALS) / total_weight
-            hits.append(ScoredEpisode(entry.episode_id, score, breakdown))
-        hits.sort(key=lambda hit: (-hit.score, hit.episode_id.bytes))
-        return hits[:limit]
+        fused: npt.NDArray[np.float64] = np.zeros(len(slots), dtype=np.float64)
+        for name in SIGNALS:
+            fused += weights[name] * signals[name]
+        fused /= total_weight
+        count = min(limit, len(slots))
+        chosen = np.arange(len(slots))
+        if len(slots) > count:
+            # Keep every candidate tied with the cut-off so ties break by id, not by luck.
+            cutoff = fused[np.argpartition(-fused, count - 1)[:count]].min()
+            chosen = np.flatnonzero(fused >= cutoff)
+        ids = self._ids
+        order = sorted(
+            chosen.tolist(),
+            key=lambda i: (-fused[i], ids[slots[i]].bytes),  # type: ignore[union-attr]
+        )[:count]
+        hits = []
+        for i in order[:limit]:
+            episode_id = self._ids[int(slots[i])]
+            assert episode_id is not None
+            breakdown = {name: float(signals[name][i]) for name in SIGNALS}
+            hits.append(ScoredEpisode(episode_id, float(fused[i]), breakdown))
+        return hits

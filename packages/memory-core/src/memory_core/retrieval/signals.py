@@ -10,14 +10,17 @@ from datetime import datetime
 from ..models import TaskContext
 from ..reward import MAX_REWARD
 
-__all__ = ["context_match", "recency", "reward_signal"]
+__all__ = ["CONTEXT_WEIGHTS", "context_match", "recency", "reward_signal"]
 
-# Domain dominates: a different domain can still rank, but lower.
-_DOMAIN = 0.35
-_LANGUAGE = 0.25
-_FRAMEWORK = 0.10
-_TAGS = 0.20
-_COMPLEXITY = 0.10
+#: Weights of the context fields. Domain dominates: a different domain can
+#: still rank, but lower.
+CONTEXT_WEIGHTS = {
+    "domain": 0.35,
+    "language": 0.25,
+    "framework": 0.10,
+    "tags": 0.20,
+    "complexity": 0.10,
+}
 
 
 def context_match(query: TaskContext, candidate: TaskContext) -> float:
@@ -26,20 +29,24 @@ def context_match(query: TaskContext, candidate: TaskContext) -> float:
     Fields the query leaves unset (language, framework, tags) are left out of
     both the numerator and the denominator, so they neither help nor hurt.
     """
-    score = _DOMAIN * (query.domain == candidate.domain)
-    total = _DOMAIN
+    score = CONTEXT_WEIGHTS["domain"] * (query.domain == candidate.domain)
+    total = CONTEXT_WEIGHTS["domain"]
     if query.language:
-        total += _LANGUAGE
-        score += _LANGUAGE * ((candidate.language or "").lower() == query.language.lower())
+        total += CONTEXT_WEIGHTS["language"]
+        score += CONTEXT_WEIGHTS["language"] * (
+            (candidate.language or "").lower() == query.language.lower()
+        )
     if query.framework:
-        total += _FRAMEWORK
-        score += _FRAMEWORK * ((candidate.framework or "").lower() == query.framework.lower())
+        total += CONTEXT_WEIGHTS["framework"]
+        score += CONTEXT_WEIGHTS["framework"] * (
+            (candidate.framework or "").lower() == query.framework.lower()
+        )
     if query.tags:
-        total += _TAGS
+        total += CONTEXT_WEIGHTS["tags"]
         wanted, have = set(query.tags), set(candidate.tags)
-        score += _TAGS * len(wanted & have) / len(wanted | have)
-    total += _COMPLEXITY
-    score += _COMPLEXITY * (query.complexity == candidate.complexity)
+        score += CONTEXT_WEIGHTS["tags"] * len(wanted & have) / len(wanted | have)
+    total += CONTEXT_WEIGHTS["complexity"]
+    score += CONTEXT_WEIGHTS["complexity"] * (query.complexity == candidate.complexity)
     return score / total
 
 
