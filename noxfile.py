@@ -31,8 +31,12 @@ LINT_DEPS = ["ruff>=0.6", "cython-lint>=0.16"]
 
 
 def install_packages(session: nox.Session, *extra: str) -> None:
-    """Install the workspace packages (built from source) plus ``extra`` requirements."""
-    session.install(*PACKAGES, *extra)
+    """Install the workspace packages as built wheels plus ``extra`` requirements.
+
+    ``--no-sources`` stops uv from swapping in editable workspace members, so the
+    tests see what users install (compiled kernels included).
+    """
+    session.install("--no-sources", *PACKAGES, *extra)
 
 
 @nox.session(python=PYTHON)
