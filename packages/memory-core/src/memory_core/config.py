@@ -8,7 +8,7 @@ import msgspec
 
 from .errors import ValidationError
 
-__all__ = ["Limits", "MemoryConfig", "RetrievalWeights"]
+__all__ = ["LearningConfig", "Limits", "MemoryConfig", "RetrievalWeights"]
 
 _MIB = 1024 * 1024
 
@@ -80,6 +80,53 @@ class RetrievalWeights(msgspec.Struct, frozen=True, kw_only=True):
         return {name: float(getattr(self, name)) for name in self.__struct_fields__}
 
 
+class LearningConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """How patterns and heuristics are mined across episodes.
+
+    Attributes:
+        min_support: episodes a pattern must occur in before it is reported.
+        min_sequence_length / max_sequence_length: tool n-gram lengths mined.
+        mine_gapped_sequences: also mine gapped tool subsequences (PrefixSpan)
+            when re-mining a whole store in bulk.
+        max_recovery_steps: steps after a failure considered part of its recovery.
+        effectiveness_half_life_days: age at which feedback counts half.
+        max_evidence: episode ids kept as evidence per pattern or heuristic.
+        max_candidates: bound on tracked n-gram candidates; beyond it, candidates
+            seen in a single episode are pruned (a bulk re-mine restores exact counts).
+        confidence_z: z-score of the Wilson lower bound used as confidence.
+    """
+
+    min_support: int = 3
+    min_sequence_length: int = 2
+    max_sequence_length: int = 5
+    mine_gapped_sequences: bool = False
+    max_recovery_steps: int = 4
+    effectiveness_half_life_days: float = 30.0
+    max_evidence: int = 20
+    max_candidates: int = 2_000_000
+    confidence_z: float = 1.96
+
+    def __post_init__(self) -> None:
+        if self.min_support < 1:
+            raise ValidationError("learning.min_support must be >= 1", field="learning.min_support")
+        if not 1 <= self.min_sequence_length <= self.max_sequence_length <= 5:
+            raise ValidationError(
+                "learning sequence lengths must satisfy 1 <= min <= max <= 5",
+                field="learning.max_sequence_length",
+            )
+        if self.max_recovery_steps < 1 or self.max_evidence < 1 or self.max_candidates < 1000:
+            raise ValidationError(
+                "learning.max_recovery_steps and max_evidence must be >= 1, "
+                "max_candidates >= 1000",
+                field="learning",
+            )
+        if not self.effectiveness_half_life_days > 0 or not self.confidence_z > 0:
+            raise ValidationError(
+                "learning.effectiveness_half_life_days and confidence_z must be > 0",
+                field="learning",
+            )
+
+
 class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
     """Settings of a :class:`memory_core.SelfLearningMemory`.
 
@@ -94,6 +141,8 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
         backpressure: when the learning queue is full, ``"wait"`` for room or
             ``"raise"`` :class:`memory_core.errors.BackpressureError`.
         learning_workers: number of background learning tasks.
+        learning: pattern-mining settings (see :class:`LearningConfig`).
+        pattern_weights: weights of the pattern-ranking signals.
     """
 
     limits: Limits = msgspec.field(default_factory=Limits)
@@ -104,6 +153,15 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
     queue_capacity: int = 100
     backpressure: Literal["wait", "raise"] = "wait"
     learning_workers: int = 1
+    learning: LearningConfig = msgspec.field(default_factory=LearningConfig)
+    pattern_weights: dict[str, float] = msgspec.field(
+        default_factory=lambda: {
+            "context": 0.30,
+            "relevance": 0.30,
+            "quality": 0.25,
+            "effectiveness": 0.15,
+        }
+    )
 
     def __post_init__(self) -> None:
         if not self.recency_half_life_days > 0:
@@ -119,6 +177,17 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValidationError("queue_capacity must be >= 1", field="queue_capacity")
         if self.learning_workers < 1:
             raise ValidationError("learning_workers must be >= 1", field="learning_workers")
+        expected = {"context", "relevance", "quality", "effectiveness"}
+        weights = self.pattern_weights
+        if set(weights) != expected or any(
+            not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0
+            for v in weights.values()
+        ) or sum(weights.values()) <= 0:
+            raise ValidationError(
+                f"pattern_weights must map exactly {sorted(expected)} to numbers >= 0 "
+                "(at least one positive)",
+                field="pattern_weights",
+            )
         if self.backpressure not in ("wait", "raise"):
             raise ValidationError(
                 f"backpressure must be 'wait' or 'raise', got {self.backpressure!r}",

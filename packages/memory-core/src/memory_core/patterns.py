@@ -30,12 +30,18 @@ __all__ = [
 
 
 class Effectiveness(msgspec.Struct, frozen=True, kw_only=True):
-    """How often a pattern was handed out, used, and whether it helped."""
+    """How often a pattern was handed out, used, and whether it helped.
+
+    ``helped_weight`` and ``hindered_weight`` are the feedback counts decayed
+    with a half-life up to ``last_used_at``; see :mod:`memory_core.learning.effectiveness`.
+    """
 
     times_retrieved: int = 0
     times_applied: int = 0
     times_helped: int = 0
     times_hindered: int = 0
+    helped_weight: float = 0.0
+    hindered_weight: float = 0.0
     last_used_at: datetime | None = None
 
 
@@ -55,6 +61,7 @@ class _PatternBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     id: uuid.UUID
     context: TaskContext
     effectiveness: Effectiveness = msgspec.field(default_factory=Effectiveness)
+    keywords: tuple[str, ...] = ()
     created_at: datetime = msgspec.field(default_factory=utc_now)
     updated_at: datetime = msgspec.field(default_factory=utc_now)
     schema_version: int = RECORD_SCHEMA_VERSION
@@ -116,6 +123,7 @@ class Heuristic(msgspec.Struct, frozen=True, kw_only=True):
     confidence: float
     evidence: HeuristicEvidence = msgspec.field(default_factory=HeuristicEvidence)
     context: TaskContext = msgspec.field(default_factory=TaskContext)
+    source: str = ""
     created_at: datetime = msgspec.field(default_factory=utc_now)
     updated_at: datetime = msgspec.field(default_factory=utc_now)
     schema_version: int = RECORD_SCHEMA_VERSION
