@@ -86,8 +86,6 @@ class LearningConfig(msgspec.Struct, frozen=True, kw_only=True):
     Attributes:
         min_support: episodes a pattern must occur in before it is reported.
         min_sequence_length / max_sequence_length: tool n-gram lengths mined.
-        mine_gapped_sequences: also mine gapped tool subsequences (PrefixSpan)
-            when re-mining a whole store in bulk.
         max_recovery_steps: steps after a failure considered part of its recovery.
         effectiveness_half_life_days: age at which feedback counts half.
         max_evidence: episode ids kept as evidence per pattern or heuristic.
@@ -99,7 +97,6 @@ class LearningConfig(msgspec.Struct, frozen=True, kw_only=True):
     min_support: int = 3
     min_sequence_length: int = 2
     max_sequence_length: int = 5
-    mine_gapped_sequences: bool = False
     max_recovery_steps: int = 4
     effectiveness_half_life_days: float = 30.0
     max_evidence: int = 20
@@ -116,8 +113,7 @@ class LearningConfig(msgspec.Struct, frozen=True, kw_only=True):
             )
         if self.max_recovery_steps < 1 or self.max_evidence < 1 or self.max_candidates < 1000:
             raise ValidationError(
-                "learning.max_recovery_steps and max_evidence must be >= 1, "
-                "max_candidates >= 1000",
+                "learning.max_recovery_steps and max_evidence must be >= 1, max_candidates >= 1000",
                 field="learning",
             )
         if not self.effectiveness_half_life_days > 0 or not self.confidence_z > 0:
@@ -179,10 +175,14 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValidationError("learning_workers must be >= 1", field="learning_workers")
         expected = {"context", "relevance", "quality", "effectiveness"}
         weights = self.pattern_weights
-        if set(weights) != expected or any(
-            not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0
-            for v in weights.values()
-        ) or sum(weights.values()) <= 0:
+        if (
+            set(weights) != expected
+            or any(
+                not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0
+                for v in weights.values()
+            )
+            or sum(weights.values()) <= 0
+        ):
             raise ValidationError(
                 f"pattern_weights must map exactly {sorted(expected)} to numbers >= 0 "
                 "(at least one positive)",

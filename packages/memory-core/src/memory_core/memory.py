@@ -25,6 +25,8 @@ from . import lifecycle
 from .config import MemoryConfig
 from .embedding import Embedder, HashingEmbedder
 from .errors import EpisodeStateError, MemoryCoreError, NotFoundError, ValidationError
+from .learning import LearningService, RelearnReport
+from .learning.service import ProgressCallback
 from .models import (
     Episode,
     ExecutionStep,
@@ -34,6 +36,7 @@ from .models import (
     TaskOutcome,
     utc_now,
 )
+from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
 from .retrieval import EpisodeIndex
 from .stats import MemoryStats, OperationCounters
@@ -101,6 +104,7 @@ class SelfLearningMemory:
         self.embedder: Embedder = embedder or HashingEmbedder(self.config.embedding_dim)
         self._reflection_hook = reflection_hook
         self._index = EpisodeIndex(self.embedder.dim)
+        self._learning = LearningService(self.storage, self.config)
         self._counters = OperationCounters()
         self._stack: AsyncExitStack | None = None
         self._locks: list[anyio.Lock] = []
@@ -118,8 +122,14 @@ class SelfLearningMemory:
         try:
             stack.push_async_callback(self.storage.close)
             self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
+            await self._learning.load_stored()
             await self._build_index()
-            self._task_group = await stack.enter_async_context(anyio.create_task_group())
+            await self._learning.reconcile()
+            # Exit order (LIFO): stop the queue, let workers drain, flush, close storage.
+            stack.push_async_callback(self._learning.flush)
+            task_group = await stack.enter_async_context(anyio.create_task_group())
+            self._learning.queue.start(task_group)
+            stack.push_async_callback(self._learning.queue.close)
         except BaseException:
             await stack.aclose()
             raise
@@ -168,6 +178,7 @@ class SelfLearningMemory:
         model = self.embedder.name
         async for batch in self.storage.iter_episodes(completed=True, batch_size=_INDEX_BATCH):
             await self._index_episodes(batch, model)
+            self._learning.observe_loaded(batch)
 
     async def _index_episodes(self, episodes: Sequence[Episode], model: str) -> None:
         stored = await self.storage.get_embeddings("episode", model, [e.id for e in episodes])
@@ -254,15 +265,21 @@ class SelfLearningMemory:
                 check_episode_size(completed, self.config.limits)
                 await self.storage.put_episode(completed)
                 await self._index_episodes([completed], self.embedder.name)
-                return completed
+            # Stored and indexed first: a learning failure or a full queue never loses it.
+            if self.config.learn_synchronously:
+                await self._learning.learn([completed])
+            else:
+                await self._learning.queue.put(completed)
+            return completed
 
     async def import_episodes(self, episodes: Iterable[Episode], *, learn: bool = True) -> int:
         """Store completed episodes (e.g. from a JSONL export) in batches; returns the count.
 
         Every episode is validated first; if any is invalid nothing is written.
-        Reward and reflection are computed for episodes that lack them.
-        ``learn`` is accepted for API stability; pattern learning arrives with
-        the learning queue.
+        Reward and reflection are computed for episodes that lack them. With
+        ``learn=True`` patterns are learned from each batch before this returns;
+        with ``learn=False`` they are learned by the next :meth:`relearn` (or
+        the next time a memory opens this storage).
         """
         self._require_open()
         limits = self.config.limits
@@ -282,6 +299,8 @@ class SelfLearningMemory:
                 batch = prepared[start : start + _INDEX_BATCH]
                 await self.storage.put_episodes(batch)
                 await self._index_episodes(batch, self.embedder.name)
+                if learn:
+                    await self._learning.learn(batch)
         return len(prepared)
 
     # Reading ---------------------------------------------------------------
@@ -330,9 +349,11 @@ class SelfLearningMemory:
         self._require_open()
         episode_uuid = validate_episode_id(episode_id)
         async with self._episode_lock(episode_uuid):
-            if not await self.storage.delete_episode(episode_uuid):
+            episode = await self.storage.get_episode(episode_uuid)
+            if episode is None or not await self.storage.delete_episode(episode_uuid):
                 raise NotFoundError(f"episode {episode_uuid} does not exist")
             self._index.remove(episode_uuid)
+        await self._learning.forget(episode)
 
     async def retrieve_relevant_context(
         self, task_description: str, context: TaskContext, limit: int = 5
@@ -369,6 +390,58 @@ class SelfLearningMemory:
                 if hit.episode_id in by_id
             ]
 
+    # Learning --------------------------------------------------------------
+    async def wait_learned(self) -> None:
+        """Wait until every completed episode queued for learning has been learned."""
+        self._require_open()
+        await self._learning.queue.join()
+
+    async def relearn(self, progress: ProgressCallback | None = None) -> RelearnReport:
+        """Re-mine patterns and heuristics from every stored episode, from scratch.
+
+        Use after importing with ``learn=False`` or after changing learning
+        thresholds. ``progress(done, total)`` is called after each batch.
+        Effectiveness history of patterns that still exist is kept.
+        """
+        self._require_open()
+        with self._counters.track("relearn"):
+            return await self._learning.relearn(progress)
+
+    async def retrieve_relevant_patterns(
+        self, task_description: str, context: TaskContext, limit: int = 5
+    ) -> list[PatternMatch]:
+        """Patterns worth applying to a new task, best first, with score breakdowns."""
+        self._require_open()
+        limits = self.config.limits
+        with self._counters.track("retrieve_relevant_patterns"):
+            query = validate_task_description(task_description, limits)
+            return self._learning.rank(
+                query, validate_context(context, limits), validate_limit(limit, limits)
+            )
+
+    async def retrieve_heuristics(self, context: TaskContext, limit: int = 10) -> list[Heuristic]:
+        """Condition → action rules that apply to a context, most trustworthy first."""
+        self._require_open()
+        limits = self.config.limits
+        return self._learning.rank_heuristics(
+            validate_context(context, limits), validate_limit(limit, limits)
+        )
+
+    async def list_patterns(self) -> list[Pattern]:
+        """Every learned pattern, ordered by id."""
+        self._require_open()
+        return self._learning.patterns()
+
+    async def record_pattern_feedback(self, pattern_id: uuid.UUID | str, helped: bool) -> Pattern:
+        """Record that a pattern was applied and whether it helped; returns the updated pattern."""
+        self._require_open()
+        pattern_uuid = validate_episode_id(pattern_id, "pattern_id")
+        if not isinstance(helped, bool):
+            raise ValidationError(
+                f"helped: must be a bool, got {type(helped).__name__}", field="helped"
+            )
+        return await self._learning.feedback(pattern_uuid, helped)
+
     async def stats(self) -> MemoryStats:
         """Counts of stored items and per-operation call counters and latencies."""
         self._require_open()
@@ -381,5 +454,6 @@ class SelfLearningMemory:
             embedder=self.embedder.name,
             storage=type(self.storage).__name__,
             operations=self._counters.snapshot(),
+            learning=self._learning.stats(),
             uptime_s=time.monotonic() - self._counters.started,
         )

@@ -101,6 +101,7 @@ class ContextPattern(_PatternBase, frozen=True, kw_only=True, tag="context_patte
     recommended_approach: str
     evidence: tuple[uuid.UUID, ...] = ()
     success_rate: float = 0.0
+    support: int = 0
 
 
 Pattern = ToolSequence | DecisionPoint | ErrorRecovery | ContextPattern

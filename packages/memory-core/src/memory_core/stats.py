@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import msgspec
 
+from .learning.service import LearningStats
+
 __all__ = ["MemoryStats", "OperationCounters", "OperationStats"]
 
 _LATENCY_WINDOW = 1024
@@ -35,6 +37,7 @@ class MemoryStats(msgspec.Struct, frozen=True, kw_only=True):
     embedder: str
     storage: str
     operations: dict[str, OperationStats]
+    learning: LearningStats
     uptime_s: float
 
 

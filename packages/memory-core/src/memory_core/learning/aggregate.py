@@ -1,0 +1,206 @@
+"""Aggregated statistics across episodes, keyed by canonical pattern keys.
+
+Adding an episode's observations increments per-key counters; removing a
+deleted episode's observations decrements them, so supports always equal the
+number of stored episodes that contain a pattern. Keys are canonical (tool
+tuples, normalized error classes and actions, context features), which makes
+merging deterministic: the same error from many episodes lands on one key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from .extract import EpisodeObservations
+
+__all__ = [
+    "Aggregates",
+    "ContextStat",
+    "DecisionStat",
+    "ErrorStat",
+    "PatternKey",
+    "SequenceStat",
+    "ngrams",
+]
+
+#: (kind, canonical key): kind is "seq", "decision", "error" or "context"; the
+#: canonical key is a tool tuple, a (check, action) pair, an error class or a
+#: tuple of context features.
+PatternKey = tuple[str, Any]
+
+_KEYWORDS_KEPT = 64
+
+
+class SequenceStat:
+    """Support, successes and latency of one contiguous tool n-gram."""
+
+    __slots__ = ("domains", "first_seen", "latency_sum", "successes", "support")
+
+    def __init__(self, first_seen: datetime) -> None:
+        self.support = 0
+        self.successes = 0
+        self.latency_sum = 0.0
+        self.domains: Counter[str] = Counter()
+        self.first_seen = first_seen
+
+
+class _EvidenceStat:
+    __slots__ = ("evidence", "first_seen", "keywords", "successes", "support")
+
+    def __init__(self, first_seen: datetime) -> None:
+        self.support = 0
+        self.successes = 0
+        self.evidence: list[object] = []
+        self.keywords: Counter[str] = Counter()
+        self.first_seen = first_seen
+
+    def count(self, obs: EpisodeObservations, sign: int, max_evidence: int) -> None:
+        self.support += sign
+        self.successes += sign * obs.success
+        if sign > 0:
+            self.first_seen = min(self.first_seen, obs.completed_at)
+            if len(self.evidence) < max_evidence:
+                self.evidence.append(obs.episode_id)
+            self.keywords.update(obs.keywords)
+            if len(self.keywords) > 4 * _KEYWORDS_KEPT:
+                self.keywords = Counter(dict(self.keywords.most_common(_KEYWORDS_KEPT)))
+        else:
+            if obs.episode_id in self.evidence:
+                self.evidence.remove(obs.episode_id)
+            self.keywords.subtract(obs.keywords)
+
+
+class DecisionStat(_EvidenceStat):
+    """Episodes in which a check was followed by an action, and how they ended."""
+
+    __slots__ = ("domains",)
+
+    def __init__(self, first_seen: datetime) -> None:
+        super().__init__(first_seen)
+        self.domains: Counter[str] = Counter()
+
+
+class ErrorStat(_EvidenceStat):
+    """Episodes with a failure of one error class, recoveries and recovery routes."""
+
+    __slots__ = ("domains", "recovered", "routes")
+
+    def __init__(self, first_seen: datetime) -> None:
+        super().__init__(first_seen)
+        self.recovered = 0
+        self.routes: Counter[tuple[str, ...]] = Counter()
+        self.domains: Counter[str] = Counter()
+
+
+class ContextStat(_EvidenceStat):
+    """Episodes sharing context features, and the approaches that succeeded."""
+
+    __slots__ = ("approaches",)
+
+    def __init__(self, first_seen: datetime) -> None:
+        super().__init__(first_seen)
+        self.approaches: Counter[str] = Counter()
+
+
+def ngrams(tools: tuple[str, ...], min_n: int, max_n: int) -> dict[tuple[str, ...], int]:
+    """Distinct contiguous n-grams of ``tools`` with the index of their first occurrence."""
+    found: dict[tuple[str, ...], int] = {}
+    for n in range(min_n, max_n + 1):
+        for start in range(len(tools) - n + 1):
+            found.setdefault(tools[start : start + n], start)
+    return found
+
+
+class Aggregates:
+    """All counters learning keeps; ``add``/``remove`` return the keys they touched."""
+
+    def __init__(self, *, min_n: int, max_n: int, max_evidence: int, max_candidates: int) -> None:
+        self.min_n = min_n
+        self.max_n = max_n
+        self.max_evidence = max_evidence
+        self.max_candidates = max_candidates
+        self.sequences: dict[tuple[str, ...], SequenceStat] = {}
+        self.decisions: dict[tuple[str, str], DecisionStat] = {}
+        self.errors: dict[str, ErrorStat] = {}
+        self.contexts: dict[tuple[str, ...], ContextStat] = {}
+        self.episodes = 0
+        self.pruned = 0
+
+    def _count_sequences(self, obs: EpisodeObservations, sign: int) -> set[PatternKey]:
+        touched: set[PatternKey] = set()
+        for gram, start in ngrams(obs.tools, self.min_n, self.max_n).items():
+            stat = self.sequences.get(gram)
+            if stat is None:
+                if sign < 0:
+                    continue
+                stat = self.sequences[gram] = SequenceStat(obs.completed_at)
+            stat.support += sign
+            stat.successes += sign * obs.success
+            if sign > 0 and obs.completed_at < stat.first_seen:
+                stat.first_seen = obs.completed_at
+            stat.latency_sum += sign * sum(obs.latencies[start : start + len(gram)])
+            stat.domains[obs.domain] += sign
+            if stat.support <= 0:
+                del self.sequences[gram]
+            touched.add(("seq", gram))
+        return touched
+
+    def apply(self, obs: EpisodeObservations, sign: int) -> set[PatternKey]:
+        """Add (sign=+1) or remove (sign=-1) one episode's observations."""
+        self.episodes += sign
+        touched = self._count_sequences(obs, sign)
+        for key in obs.decisions:
+            decision = self.decisions.get(key)
+            if decision is None:
+                if sign < 0:
+                    continue
+                decision = self.decisions[key] = DecisionStat(obs.completed_at)
+            decision.count(obs, sign, self.max_evidence)
+            decision.domains[obs.domain] += sign
+            if decision.support <= 0:
+                del self.decisions[key]
+            touched.add(("decision", key))
+        for error_class, seen in obs.errors.items():
+            error = self.errors.get(error_class)
+            if error is None:
+                if sign < 0:
+                    continue
+                error = self.errors[error_class] = ErrorStat(obs.completed_at)
+            error.count(obs, sign, self.max_evidence)
+            error.recovered += sign * seen.recovered
+            error.domains[obs.domain] += sign
+            if seen.recovery_tools:
+                error.routes[seen.recovery_tools] += sign
+            if error.support <= 0:
+                del self.errors[error_class]
+            touched.add(("error", error_class))
+        context = self.contexts.get(obs.context_key)
+        if context is None and sign > 0:
+            context = self.contexts[obs.context_key] = ContextStat(obs.completed_at)
+        if context is not None:
+            context.count(obs, sign, self.max_evidence)
+            if obs.approach:
+                context.approaches[obs.approach] += sign
+            if context.support <= 0:
+                del self.contexts[obs.context_key]
+            touched.add(("context", obs.context_key))
+        if len(self.sequences) > self.max_candidates:
+            self.prune()
+        return touched
+
+    def add_many(self, observations: Iterable[EpisodeObservations]) -> set[PatternKey]:
+        """Add several episodes; the union of touched keys."""
+        touched: set[PatternKey] = set()
+        for obs in observations:
+            touched |= self.apply(obs, +1)
+        return touched
+
+    def prune(self) -> None:
+        """Drop n-gram candidates seen in a single episode (bounded memory)."""
+        singles = [gram for gram, stat in self.sequences.items() if stat.support <= 1]
+        for gram in singles:
+            del self.sequences[gram]
+        self.pruned += len(singles)
