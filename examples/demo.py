@@ -17,11 +17,15 @@ import time
 import anyio
 
 from memory_core import (
+    DecisionPoint,
+    ErrorRecovery,
     ExecutionStep,
+    Pattern,
     RetrievedEpisode,
     SelfLearningMemory,
     TaskContext,
     TaskOutcome,
+    ToolSequence,
 )
 from memory_test_utils.workloads import generate_episodes
 
@@ -34,6 +38,23 @@ QUERIES = [
     ("Fix the failing database migration in CI", TaskContext(domain="devops", tags=["ci"])),
     ("Train a classifier and report its accuracy", TaskContext(language="python", domain="ml")),
 ]
+
+
+def describe(pattern: Pattern) -> str:
+    if isinstance(pattern, ToolSequence):
+        return (
+            f"tool sequence {' -> '.join(pattern.tools)} (support {pattern.support}, "
+            f"success {pattern.success_rate:.0%})"
+        )
+    if isinstance(pattern, ErrorRecovery):
+        return (
+            f"on '{pattern.error_type[:50]}' recover with {' -> '.join(pattern.recovery_steps)} "
+            f"(support {pattern.support}, recovered {pattern.success_rate:.0%})"
+        )
+    if isinstance(pattern, DecisionPoint):
+        total = pattern.outcome_stats.total
+        return f"after '{pattern.condition}' do '{pattern.action}' ({total} episodes)"
+    return f"in {', '.join(pattern.context_features)} use {pattern.recommended_approach}"
 
 
 def show(hits: list[RetrievedEpisode]) -> None:
@@ -125,9 +146,24 @@ async def main() -> None:
             )
             show(hits)
             print()
+        await memory.wait_learned()
+        description, context = QUERIES[2]
+        print(f"Patterns recommended for {description!r}:")
+        for match in await memory.retrieve_relevant_patterns(description, context, 4):
+            parts = "  ".join(f"{k}={v:.2f}" for k, v in match.breakdown.items())
+            print(f"  [{match.score:.3f}] {describe(match.pattern)}")
+            print(f"     {parts}")
+        print(f"Heuristics for {context.domain}:")
+        for rule in await memory.retrieve_heuristics(context, 3):
+            print(
+                f"  ({rule.confidence:.2f}, {rule.evidence.total} episodes) when "
+                f"{rule.condition[:60]} -> {rule.action[:60]}"
+            )
+        print()
         stats = await memory.stats()
         print(
             f"Memory holds {stats.episodes} episodes ({stats.indexed_episodes} indexed), "
+            f"{stats.patterns} patterns and {stats.heuristics} heuristics; "
             f"embedder {stats.embedder}, storage {stats.storage}."
         )
 

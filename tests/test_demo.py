@@ -31,3 +31,6 @@ def test_demo_runs(backend: str) -> None:
     assert "semantic=" in out
     assert "lexical=" in out
     assert "Build REST API endpoint" in out
+    assert "Patterns recommended for" in out
+    assert "quality=" in out
+    assert "Heuristics for ml:" in out

@@ -27,6 +27,14 @@ def test_sync_lifecycle(backend: str) -> None:
         hits = memory.retrieve_relevant_context("Build REST endpoint", context, 5)
         assert hits[0].episode.id == episode.id
         assert memory.stats().completed_episodes == 1
+        memory.wait_learned()
+        assert memory.stats().learning.episodes_learned == 1
+        assert memory.relearn().episodes == 1
+        assert memory.list_patterns() == []  # one episode is below the minimum support
+        assert memory.retrieve_relevant_patterns("Build REST endpoint", context) == []
+        assert memory.retrieve_heuristics(context) == []
+        with pytest.raises(NotFoundError):
+            memory.record_pattern_feedback(episode.id, True)
         memory.delete_episode(episode.id)
         with pytest.raises(NotFoundError):
             memory.get_episode(episode.id)

@@ -132,7 +132,7 @@ def _insights(episode: Episode) -> list[str]:
     if episode.outcome is not None:
         items.append(
             f"A {context.complexity} {episode.task_type} task in {where} ended as "
-            f"{episode.outcome.status} after {len(steps)} steps"
+            f"{episode.outcome.status} after {len(steps)} step{'' if len(steps) == 1 else 's'}"
         )
         if episode.outcome.status == "abstained":
             items.append("The agent abstained; record what information was missing")

@@ -20,6 +20,8 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from .config import MemoryConfig
 from .embedding import Embedder
 from .errors import MemoryCoreError
+from .learning import RelearnReport
+from .learning.service import ProgressCallback
 from .memory import SelfLearningMemory
 from .models import (
     Episode,
@@ -29,6 +31,7 @@ from .models import (
     TaskContext,
     TaskOutcome,
 )
+from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
 from .stats import MemoryStats
 from .storage import StorageBackend
@@ -156,6 +159,32 @@ class SyncSelfLearningMemory(AbstractContextManager["SyncSelfLearningMemory"]):
     ) -> list[RetrievedEpisode]:
         """See :meth:`SelfLearningMemory.retrieve_relevant_context`."""
         return self._call(self._memory.retrieve_relevant_context, task_description, context, limit)
+
+    def wait_learned(self) -> None:
+        """See :meth:`SelfLearningMemory.wait_learned`."""
+        self._call(self._memory.wait_learned)
+
+    def relearn(self, progress: ProgressCallback | None = None) -> RelearnReport:
+        """See :meth:`SelfLearningMemory.relearn` (``progress`` runs in the loop's thread)."""
+        return self._call(self._memory.relearn, progress)
+
+    def retrieve_relevant_patterns(
+        self, task_description: str, context: TaskContext, limit: int = 5
+    ) -> list[PatternMatch]:
+        """See :meth:`SelfLearningMemory.retrieve_relevant_patterns`."""
+        return self._call(self._memory.retrieve_relevant_patterns, task_description, context, limit)
+
+    def retrieve_heuristics(self, context: TaskContext, limit: int = 10) -> list[Heuristic]:
+        """See :meth:`SelfLearningMemory.retrieve_heuristics`."""
+        return self._call(self._memory.retrieve_heuristics, context, limit)
+
+    def list_patterns(self) -> list[Pattern]:
+        """See :meth:`SelfLearningMemory.list_patterns`."""
+        return self._call(self._memory.list_patterns)
+
+    def record_pattern_feedback(self, pattern_id: uuid.UUID | str, helped: bool) -> Pattern:
+        """See :meth:`SelfLearningMemory.record_pattern_feedback`."""
+        return self._call(self._memory.record_pattern_feedback, pattern_id, helped)
 
     def stats(self) -> MemoryStats:
         """See :meth:`SelfLearningMemory.stats`."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from memory_core._kernels._mining_py import (
     NgramArrays,
@@ -488,7 +488,6 @@ cdef struct Entry:
 
 
 cdef struct Miner:
-    const Cell* cells
     int64_t min_support
     Py_ssize_t max_length
     int64_t* count      # per item, zero between nodes
@@ -497,11 +496,44 @@ cdef struct Miner:
     Recs recs
 
 
+cdef int _grow_compacted(
+    Miner* m, const Cell* cells, Entry* entries, Py_ssize_t n_entries, int64_t parent
+) noexcept nogil:
+    """Copy the projected suffixes next to each other, then grow the pattern over the copy.
+
+    Back-distances are relative, so copied cells keep their meaning. Deeper
+    nodes then read one compact block instead of scattered lines of the whole
+    database, which is what keeps their scans in cache.
+    """
+    cdef Py_ssize_t e, size = 0, length
+    cdef Cell* block
+    cdef int status
+    for e in range(n_entries):
+        size += entries[e].end - entries[e].pos - 1
+    block = <Cell*>malloc((size + 1) * sizeof(Cell))
+    if block == NULL:
+        return -1
+    size = 0
+    for e in range(n_entries):
+        length = entries[e].end - entries[e].pos - 1
+        memcpy(block + size, cells + entries[e].pos + 1, length * sizeof(Cell))
+        entries[e].pos = <int32_t>(size - 1)
+        size += length
+        entries[e].end = <int32_t>size
+    status = _grow(m, block, entries, n_entries, parent, 1)
+    free(block)
+    return status
+
+
 cdef int _grow(
-    Miner* m, const Entry* entries, Py_ssize_t n_entries, int64_t parent, int32_t depth
+    Miner* m,
+    const Cell* cells,
+    Entry* entries,
+    Py_ssize_t n_entries,
+    int64_t parent,
+    int32_t depth,
 ) noexcept nogil:
     """Record the frequent one-item extensions of a pattern and recurse into them."""
-    cdef const Cell* cells = m.cells
     cdef int64_t* count = m.count
     cdef int32_t* slot = m.slot
     cdef Py_ssize_t e, q, i, t, n_touched = 0, n_kids = 0, total = 0
@@ -512,21 +544,32 @@ cdef int _grow(
     cdef Py_ssize_t* kid_fill = NULL
     cdef Entry* arena = NULL
     cdef Entry* out
+    cdef int status
+    cdef int64_t c, best = 0
 
     for e in range(n_entries):
+        # No item can reach min_support once even the best count so far plus
+        # one per remaining entry falls short; near the support floor this
+        # ends most scans early.
+        if best + (n_entries - e) < m.min_support:
+            break
         pos = entries[e].pos
         end = entries[e].end
         for q in range(pos + 1, end):
             if cells[q].back >= q - pos:
                 t = cells[q].item
-                if count[t] == 0:
+                c = count[t]
+                if c == 0:
                     m.touched[n_touched] = <int32_t>t
                     n_touched += 1
-                count[t] += 1
+                count[t] = c + 1
+                if c >= best:
+                    best = c + 1
 
-    for i in range(n_touched):
-        if count[m.touched[i]] >= m.min_support:
-            n_kids += 1
+    if best >= m.min_support:
+        for i in range(n_touched):
+            if count[m.touched[i]] >= m.min_support:
+                n_kids += 1
     if n_kids == 0:
         for i in range(n_touched):
             count[m.touched[i]] = 0
@@ -579,11 +622,19 @@ cdef int _grow(
             slot[kid_items[i]] = -1
 
         for i in range(n_kids):
-            if kid_fill[i] - kid_start[i] >= m.min_support:
-                if _grow(
-                    m, arena + kid_start[i], kid_fill[i] - kid_start[i], kid_recs[i], depth + 1
-                ) != 0:
-                    return -1
+            if kid_fill[i] - kid_start[i] < m.min_support:
+                continue
+            if depth == 0:
+                status = _grow_compacted(
+                    m, cells, arena + kid_start[i], kid_fill[i] - kid_start[i], kid_recs[i]
+                )
+            else:
+                status = _grow(
+                    m, cells, arena + kid_start[i], kid_fill[i] - kid_start[i], kid_recs[i],
+                    depth + 1,
+                )
+            if status != 0:
+                return -1
         return 0
     finally:
         free(kid_items)
@@ -633,10 +684,9 @@ cdef int _prefixspan_mine(
             roots[n_roots].pos = <int32_t>(off[s] - 1)
             roots[n_roots].end = <int32_t>off[s + 1]
             n_roots += 1
-        m.cells = cells
         m.min_support = min_support
         m.max_length = max_length
-        return _grow(m, roots, n_roots, -1, 0)
+        return _grow(m, cells, roots, n_roots, -1, 0)
     finally:
         free(cells)
         free(last_pos)
