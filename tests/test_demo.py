@@ -33,4 +33,4 @@ def test_demo_runs(backend: str) -> None:
     assert "Build REST API endpoint" in out
     assert "Patterns recommended for" in out
     assert "quality=" in out
-    assert "Heuristics for ml:" in out
+    assert "Heuristics for devops:" in out
