@@ -22,7 +22,7 @@ from memory_core.learning import wilson_lower_bound
 from memory_core.learning.extract import normalize_action
 from memory_core.patterns import Pattern
 from memory_core.storage import InMemoryStorage
-from memory_core.text import normalize_error
+from memory_core.text import normalize_error, tokenize
 from memory_test_utils import Workload, error_class_of, generate_workload
 
 pytestmark = pytest.mark.anyio
@@ -262,3 +262,47 @@ async def test_error_recovery_is_relevant_to_its_error(workload: Workload) -> No
             f"Step failed: {target.error_type}", target.context, 5
         )
     assert target.id in {m.pattern.id for m in matches}
+
+
+@pytest.mark.parametrize(
+    ("query", "context"),
+    [
+        ("Fix the failing tests in the API", TaskContext(domain="web", language="python")),
+        ("deploy the cluster", TaskContext(domain="devops", tags=["ci", "k8s"])),
+        ("", TaskContext(domain="nowhere", language="cobol", framework="x")),
+    ],
+)
+async def test_vectorized_ranking_matches_reference(
+    workload: Workload, query: str, context: TaskContext
+) -> None:
+    """The pattern index agrees with the scalar reference ranking, order and breakdowns."""
+    from memory_core.learning.ranking import pattern_tokens, rank_patterns
+    from memory_core.models import utc_now
+
+    config = MemoryConfig()
+    async with SelfLearningMemory(config) as memory:
+        await memory.import_episodes(workload.episodes[:300])
+        patterns = await memory.list_patterns()
+        # Some feedback so effectiveness differs between patterns.
+        for pattern in patterns[:: max(1, len(patterns) // 7)]:
+            await memory.record_pattern_feedback(pattern.id, helped=pattern.id.int % 2 == 0)
+        patterns = await memory.list_patterns()
+        reference = rank_patterns(
+            [(p, pattern_tokens(p)) for p in patterns],
+            query_tokens=frozenset(tokenize(query)),
+            context=context,
+            weights=config.pattern_weights,
+            now=utc_now(),
+            half_life_days=config.learning.effectiveness_half_life_days,
+            z=config.learning.confidence_z,
+            limit=15,
+        )
+        if query:
+            got = await memory.retrieve_relevant_patterns(query, context, 15)
+        else:
+            got = memory._learning.rank("", context, 15)
+    assert [m.pattern.id for m in got] == [m.pattern.id for m in reference]
+    for a, b in zip(got, reference, strict=True):
+        assert a.score == pytest.approx(b.score, abs=1e-9)
+        for name, value in b.breakdown.items():
+            assert a.breakdown[name] == pytest.approx(value, abs=1e-6)

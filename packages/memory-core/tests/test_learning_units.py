@@ -74,3 +74,21 @@ def test_ngrams_are_distinct_with_first_positions() -> None:
         ("b", "a", "b"): 1,
         ("a", "b", "c"): 2,
     }
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from([1, 1, 1, -1]))))
+def test_running_mode_matches_a_full_scan(ops: list[tuple[str, int]]) -> None:
+    from collections import Counter
+
+    from memory_core.learning.aggregate import RunningMode
+
+    mode = RunningMode()
+    reference: Counter[str] = Counter()
+    for key, sign in ops:
+        if sign < 0 and reference[key] <= 0:
+            continue  # only remove what was added, as forgetting episodes does
+        mode.add(key, sign)
+        reference[key] += sign
+        live = {k: n for k, n in reference.items() if n > 0}
+        expected = min(live.items(), key=lambda kv: (-kv[1], kv[0]))[0] if live else None
+        assert mode.mode() == expected

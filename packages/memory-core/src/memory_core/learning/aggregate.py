@@ -91,8 +91,48 @@ class ErrorStat(_EvidenceStat):
     def __init__(self, first_seen: datetime) -> None:
         super().__init__(first_seen)
         self.recovered = 0
-        self.routes: Counter[tuple[str, ...]] = Counter()
+        self.routes = RunningMode()
         self.domains: Counter[str] = Counter()
+
+
+class RunningMode:
+    """A counter that knows its most frequent key (ties: smallest key) without rescanning.
+
+    Increments update the leader in O(1); only decrementing the leader forces a
+    rescan, lazily, on the next read.
+    """
+
+    __slots__ = ("_best", "counts")
+
+    def __init__(self) -> None:
+        self.counts: Counter[Any] = Counter()
+        self._best: Any = None
+
+    def add(self, key: Any, sign: int) -> None:
+        """Change ``key``'s count by ``sign``."""
+        counts = self.counts
+        n = counts[key] + sign
+        if n <= 0:
+            counts.pop(key, None)
+        else:
+            counts[key] = n
+        best = self._best
+        if sign > 0:
+            if best is None:
+                if len(counts) == 1:
+                    self._best = key
+            elif key != best:
+                best_n = counts[best]
+                if n > best_n or (n == best_n and key < best):
+                    self._best = key
+        elif key == best:
+            self._best = None
+
+    def mode(self) -> Any:
+        """The most frequent key (ties: the smallest), or None when empty."""
+        if self._best is None and self.counts:
+            self._best = min(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        return self._best
 
 
 class ContextStat(_EvidenceStat):
@@ -102,7 +142,7 @@ class ContextStat(_EvidenceStat):
 
     def __init__(self, first_seen: datetime) -> None:
         super().__init__(first_seen)
-        self.approaches: Counter[str] = Counter()
+        self.approaches = RunningMode()
 
 
 def ngrams(tools: tuple[str, ...], min_n: int, max_n: int) -> dict[tuple[str, ...], int]:
@@ -173,7 +213,7 @@ class Aggregates:
             error.recovered += sign * seen.recovered
             error.domains[obs.domain] += sign
             if seen.recovery_tools:
-                error.routes[seen.recovery_tools] += sign
+                error.routes.add(seen.recovery_tools, sign)
             if error.support <= 0:
                 del self.errors[error_class]
             touched.add(("error", error_class))
@@ -183,7 +223,7 @@ class Aggregates:
         if context is not None:
             context.count(obs, sign, self.max_evidence)
             if obs.approach:
-                context.approaches[obs.approach] += sign
+                context.approaches.add(obs.approach, sign)
             if context.support <= 0:
                 del self.contexts[obs.context_key]
             touched.add(("context", obs.context_key))

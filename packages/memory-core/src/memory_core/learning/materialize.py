@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import datetime
+from functools import lru_cache
 
 from ..models import TaskContext
 from ..patterns import (
@@ -40,6 +41,7 @@ _NAMESPACE = uuid.UUID("6b1f3c52-8f0e-4d8e-9a57-3c1d2e4f5a60")
 _KEYWORDS = 12
 
 
+@lru_cache(maxsize=1 << 18)
 def pattern_id(kind: str, *parts: str) -> uuid.UUID:
     """Deterministic id of a pattern or heuristic from its canonical key."""
     return uuid.uuid5(_NAMESPACE, "\x1f".join((kind, *parts)))
@@ -95,8 +97,8 @@ def decision_pattern(
 
 
 def _route(stat: ErrorStat) -> tuple[str, ...]:
-    routes = [(n, route) for route, n in stat.routes.items() if n > 0]
-    return min(routes, key=lambda item: (-item[0], item[1]))[1] if routes else ()
+    route: tuple[str, ...] | None = stat.routes.mode()
+    return route or ()
 
 
 def error_pattern(
@@ -127,8 +129,8 @@ def _context_of(features: tuple[str, ...]) -> TaskContext:
 
 
 def _approach(stat: ContextStat) -> str:
-    approaches = [(n, a) for a, n in stat.approaches.items() if n > 0]
-    return min(approaches, key=lambda item: (-item[0], item[1]))[1] if approaches else ""
+    approach: str | None = stat.approaches.mode()
+    return approach or ""
 
 
 def context_pattern(

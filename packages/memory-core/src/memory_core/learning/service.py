@@ -34,8 +34,9 @@ from .materialize import (
     materialize_pattern,
     pattern_id,
 )
+from .pattern_index import PatternIndex
 from .queue import LearningQueue, QueueStats
-from .ranking import pattern_tokens, rank_heuristics, rank_patterns
+from .ranking import pattern_quality, pattern_tokens, rank_heuristics
 
 __all__ = ["LearningService", "LearningStats", "RelearnReport"]
 
@@ -94,6 +95,7 @@ class LearningService:
         self._heuristics: dict[uuid.UUID, Heuristic] = {}
         self._effectiveness: dict[uuid.UUID, Effectiveness] = {}
         self._dirty: set[uuid.UUID] = set()
+        self._index = PatternIndex()
         self._lock = anyio.Lock()
         self._costs: deque[float] = deque(maxlen=_COST_WINDOW)
         self.queue: LearningQueue[Episode] = LearningQueue(
@@ -121,7 +123,7 @@ class LearningService:
         offset = 0
         while batch := await self._storage.list_patterns(limit=_BATCH, offset=offset):
             for pattern in batch:
-                self._patterns[pattern.id] = (pattern, pattern_tokens(pattern))
+                self._keep(pattern, pattern_tokens(pattern))
                 self._effectiveness[pattern.id] = pattern.effectiveness
             offset += len(batch)
         offset = 0
@@ -240,16 +242,32 @@ class LearningService:
         if patterns:
             await self._storage.put_patterns(patterns)
             for pattern in patterns:
-                self._patterns[pattern.id] = (pattern, pattern_tokens(pattern))
+                self._keep(pattern, self._tokens_for(pattern))
         if heuristics:
             await self._storage.put_heuristics(heuristics)
             self._heuristics.update({h.id: h for h in heuristics})
         await self._remove(removed)
 
+    def _keep(self, pattern: Pattern, tokens: frozenset[str]) -> None:
+        self._patterns[pattern.id] = (pattern, tokens)
+        self._index.upsert(pattern, tokens, pattern_quality(pattern, self._learning.confidence_z))
+
+    def _tokens_for(self, pattern: Pattern) -> frozenset[str]:
+        # Tokens depend only on the pattern's text and keywords; reuse them when unchanged.
+        old = self._patterns.get(pattern.id)
+        if (
+            old is not None
+            and old[0].keywords == pattern.keywords
+            and type(old[0]) is type(pattern)
+        ):
+            return old[1]
+        return pattern_tokens(pattern)
+
     async def _remove(self, ids: set[uuid.UUID]) -> int:
         count = 0
         for item in ids:
             if self._patterns.pop(item, None) is not None:
+                self._index.remove(item)
                 await self._storage.delete_pattern(item)
                 count += 1
             if self._heuristics.pop(item, None) is not None:
@@ -313,26 +331,24 @@ class LearningService:
 
     def rank(self, task_description: str, context: TaskContext, limit: int) -> list[PatternMatch]:
         """Best patterns for a task; counts each returned pattern as retrieved."""
-        now = utc_now()
-        matches = rank_patterns(
-            self._patterns.values(),
+        hits = self._index.search(
             query_tokens=frozenset(tokenize(task_description)),
             context=context,
             weights=self._config.pattern_weights,
-            now=now,
+            now=utc_now().timestamp(),
             half_life_days=self._learning.effectiveness_half_life_days,
-            z=self._learning.confidence_z,
             limit=limit,
         )
-        for match in matches:
-            pattern = match.pattern
+        matches = []
+        for pattern, score, breakdown in hits:
             eff = msgspec.structs.replace(
                 pattern.effectiveness, times_retrieved=pattern.effectiveness.times_retrieved + 1
             )
             updated = msgspec.structs.replace(pattern, effectiveness=eff)
-            self._patterns[pattern.id] = (updated, self._patterns[pattern.id][1])
+            self._keep(updated, self._patterns[pattern.id][1])
             self._effectiveness[pattern.id] = eff
             self._dirty.add(pattern.id)
+            matches.append(PatternMatch(pattern=pattern, score=score, breakdown=breakdown))
         return matches
 
     def rank_heuristics(self, context: TaskContext, limit: int) -> list[Heuristic]:
@@ -354,7 +370,7 @@ class LearningService:
             )
             updated = msgspec.structs.replace(pattern, effectiveness=eff)
             await self._storage.put_patterns([updated])
-            self._patterns[pattern_uuid] = (updated, tokens)
+            self._keep(updated, tokens)
             self._effectiveness[pattern_uuid] = eff
             self._dirty.discard(pattern_uuid)
             return updated

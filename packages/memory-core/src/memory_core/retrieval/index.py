@@ -19,8 +19,9 @@ import numpy.typing as npt
 from ..models import Episode, TaskContext
 from ..similarity import topk_cosine
 from ..text import tokenize
+from .context_columns import ContextColumns
 from .lexical import BM25Index
-from .signals import CONTEXT_WEIGHTS, reward_signal
+from .signals import reward_signal
 
 __all__ = ["SIGNALS", "EpisodeIndex", "ScoredEpisode", "episode_document"]
 
@@ -56,27 +57,6 @@ def episode_document(episode: Episode) -> str:
     return "\n".join(parts)
 
 
-class _Vocabulary:
-    """Interns strings as small integers; id -1 stands for "unset"."""
-
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-
-    def id_of(self, value: str | None, *, add: bool) -> int:
-        if not value:
-            return -1
-        key = value.lower()
-        found = self._ids.get(key)
-        if found is None:
-            if not add:
-                return -2  # matches nothing stored
-            found = self._ids[key] = len(self._ids)
-        return found
-
-
-_COMPLEXITY_IDS = {"simple": 0, "moderate": 1, "complex": 2}
-
-
 class EpisodeIndex:
     """Dense + lexical + metadata index of completed episodes.
 
@@ -91,16 +71,11 @@ class EpisodeIndex:
         self._matrix = np.zeros((capacity, dim), dtype=np.float32)
         self._reward = np.zeros(capacity, dtype=np.float64)
         self._completed = np.zeros(capacity, dtype=np.float64)
-        self._context_ids = np.full((capacity, 4), -1, dtype=np.int32)
-        self._tag_count = np.zeros(capacity, dtype=np.int32)
+        self._contexts = ContextColumns(capacity)
         self._alive = np.zeros(capacity, dtype=bool)
         self._ids: list[uuid.UUID | None] = []
-        self._tags: list[tuple[str, ...]] = []
         self._slot_of: dict[uuid.UUID, int] = {}
         self._free: list[int] = []
-        self._domains = _Vocabulary()
-        self._languages = _Vocabulary()
-        self._frameworks = _Vocabulary()
         self._bm25 = BM25Index()
 
     def __len__(self) -> int:
@@ -116,21 +91,12 @@ class EpisodeIndex:
 
     def _grow(self) -> None:
         size = self._matrix.shape[0] * 2
-        for name in ("_matrix", "_reward", "_completed", "_context_ids", "_tag_count", "_alive"):
+        for name in ("_matrix", "_reward", "_completed", "_alive"):
             old = getattr(self, name)
             new = np.zeros((size, *old.shape[1:]), dtype=old.dtype)
-            if name == "_context_ids":
-                new.fill(-1)
             new[: old.shape[0]] = old
             setattr(self, name, new)
-
-    def _context_row(self, context: TaskContext, *, add: bool) -> list[int]:
-        return [
-            self._domains.id_of(context.domain, add=add),
-            self._languages.id_of(context.language, add=add),
-            self._frameworks.id_of(context.framework, add=add),
-            _COMPLEXITY_IDS.get(context.complexity, -1),
-        ]
+        self._contexts.grow(size)
 
     def add(self, episode: Episode, vector: npt.NDArray[np.float32]) -> None:
         """Index a completed episode with its unit embedding (re-adding replaces)."""
@@ -146,16 +112,12 @@ class EpisodeIndex:
                 self._grow()
             slot = len(self._ids)
             self._ids.append(None)
-            self._tags.append(())
-        tags = tuple(sorted(set(episode.context.tags)))
         self._matrix[slot] = vector
         self._reward[slot] = reward_signal(episode.reward.total)
         self._completed[slot] = episode.completed_at.timestamp()
-        self._context_ids[slot] = self._context_row(episode.context, add=True)
-        self._tag_count[slot] = len(tags)
+        self._contexts.set(slot, episode.context)
         self._alive[slot] = True
         self._ids[slot] = episode.id
-        self._tags[slot] = tags
         self._slot_of[episode.id] = slot
         self._bm25.add(slot, tokenize(episode_document(episode)))
 
@@ -167,7 +129,7 @@ class EpisodeIndex:
         self._matrix[slot] = 0.0
         self._alive[slot] = False
         self._ids[slot] = None
-        self._tags[slot] = ()
+        self._contexts.clear(slot)
         self._bm25.remove(slot)
         self._free.append(slot)
         return True
@@ -205,35 +167,6 @@ class EpisodeIndex:
         dense[docs] = scores
         return dense[slots]
 
-    def _context_scores(
-        self, context: TaskContext, slots: npt.NDArray[np.intp]
-    ) -> npt.NDArray[np.float64]:
-        """Vectorized :func:`memory_core.retrieval.signals.context_match`."""
-        query = self._context_row(context, add=False)
-        ids = self._context_ids[slots]
-        score = CONTEXT_WEIGHTS["domain"] * (ids[:, 0] == query[0])
-        total = CONTEXT_WEIGHTS["domain"]
-        if context.language:
-            total += CONTEXT_WEIGHTS["language"]
-            score = score + CONTEXT_WEIGHTS["language"] * (ids[:, 1] == query[1])
-        if context.framework:
-            total += CONTEXT_WEIGHTS["framework"]
-            score = score + CONTEXT_WEIGHTS["framework"] * (ids[:, 2] == query[2])
-        if context.tags:
-            wanted = set(context.tags)
-            total += CONTEXT_WEIGHTS["tags"]
-            tags = self._tags
-            shared = np.fromiter(
-                (len(wanted.intersection(tags[slot])) for slot in slots.tolist()),
-                np.float64,
-                len(slots),
-            )
-            union = len(wanted) + self._tag_count[slots] - shared
-            score = score + CONTEXT_WEIGHTS["tags"] * shared / union
-        total += CONTEXT_WEIGHTS["complexity"]
-        score = score + CONTEXT_WEIGHTS["complexity"] * (ids[:, 3] == query[3])
-        return np.asarray(score, dtype=np.float64) / total
-
     def search(
         self,
         *,
@@ -256,7 +189,7 @@ class EpisodeIndex:
         signals = {
             "semantic": np.maximum(0.0, semantic),
             "lexical": self._lexical_for(slots, lexical),
-            "context": self._context_scores(context, slots),
+            "context": self._contexts.match(context, slots),
             "recency": 0.5 ** (age_days / half_life_days),
             "reward": self._reward[slots],
         }
