@@ -9,11 +9,14 @@ merging deterministic: the same error from many episodes lands on one key.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
+import numpy as np
+
+from .. import _kernels
 from .extract import EpisodeObservations
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "DecisionStat",
     "ErrorStat",
     "PatternKey",
+    "SequenceCorpus",
     "SequenceStat",
     "ngrams",
 ]
@@ -37,31 +41,28 @@ _KEYWORDS_KEPT = 64
 class SequenceStat:
     """Support, successes and latency of one contiguous tool n-gram."""
 
-    __slots__ = ("domains", "first_seen", "latency_sum", "successes", "support")
+    __slots__ = ("domains", "latency_sum", "successes", "support")
 
-    def __init__(self, first_seen: datetime) -> None:
+    def __init__(self) -> None:
         self.support = 0
         self.successes = 0
         self.latency_sum = 0.0
         self.domains: Counter[str] = Counter()
-        self.first_seen = first_seen
 
 
 class _EvidenceStat:
-    __slots__ = ("evidence", "first_seen", "keywords", "successes", "support")
+    __slots__ = ("evidence", "keywords", "successes", "support")
 
-    def __init__(self, first_seen: datetime) -> None:
+    def __init__(self) -> None:
         self.support = 0
         self.successes = 0
         self.evidence: list[object] = []
         self.keywords: Counter[str] = Counter()
-        self.first_seen = first_seen
 
     def count(self, obs: EpisodeObservations, sign: int, max_evidence: int) -> None:
         self.support += sign
         self.successes += sign * obs.success
         if sign > 0:
-            self.first_seen = min(self.first_seen, obs.completed_at)
             if len(self.evidence) < max_evidence:
                 self.evidence.append(obs.episode_id)
             self.keywords.update(obs.keywords)
@@ -78,8 +79,8 @@ class DecisionStat(_EvidenceStat):
 
     __slots__ = ("domains",)
 
-    def __init__(self, first_seen: datetime) -> None:
-        super().__init__(first_seen)
+    def __init__(self) -> None:
+        super().__init__()
         self.domains: Counter[str] = Counter()
 
 
@@ -88,8 +89,8 @@ class ErrorStat(_EvidenceStat):
 
     __slots__ = ("domains", "recovered", "routes")
 
-    def __init__(self, first_seen: datetime) -> None:
-        super().__init__(first_seen)
+    def __init__(self) -> None:
+        super().__init__()
         self.recovered = 0
         self.routes = RunningMode()
         self.domains: Counter[str] = Counter()
@@ -140,8 +141,8 @@ class ContextStat(_EvidenceStat):
 
     __slots__ = ("approaches",)
 
-    def __init__(self, first_seen: datetime) -> None:
-        super().__init__(first_seen)
+    def __init__(self) -> None:
+        super().__init__()
         self.approaches = RunningMode()
 
 
@@ -176,11 +177,9 @@ class Aggregates:
             if stat is None:
                 if sign < 0:
                     continue
-                stat = self.sequences[gram] = SequenceStat(obs.completed_at)
+                stat = self.sequences[gram] = SequenceStat()
             stat.support += sign
             stat.successes += sign * obs.success
-            if sign > 0 and obs.completed_at < stat.first_seen:
-                stat.first_seen = obs.completed_at
             stat.latency_sum += sign * sum(obs.latencies[start : start + len(gram)])
             stat.domains[obs.domain] += sign
             if stat.support <= 0:
@@ -188,16 +187,22 @@ class Aggregates:
             touched.add(("seq", gram))
         return touched
 
-    def apply(self, obs: EpisodeObservations, sign: int) -> set[PatternKey]:
-        """Add (sign=+1) or remove (sign=-1) one episode's observations."""
+    def apply(
+        self, obs: EpisodeObservations, sign: int, *, sequences: bool = True
+    ) -> set[PatternKey]:
+        """Add (sign=+1) or remove (sign=-1) one episode's observations.
+
+        ``sequences=False`` leaves tool n-grams out (a bulk load counts them
+        with the compiled kernel instead, see :class:`SequenceCorpus`).
+        """
         self.episodes += sign
-        touched = self._count_sequences(obs, sign)
+        touched = self._count_sequences(obs, sign) if sequences else set()
         for key in obs.decisions:
             decision = self.decisions.get(key)
             if decision is None:
                 if sign < 0:
                     continue
-                decision = self.decisions[key] = DecisionStat(obs.completed_at)
+                decision = self.decisions[key] = DecisionStat()
             decision.count(obs, sign, self.max_evidence)
             decision.domains[obs.domain] += sign
             if decision.support <= 0:
@@ -208,7 +213,7 @@ class Aggregates:
             if error is None:
                 if sign < 0:
                     continue
-                error = self.errors[error_class] = ErrorStat(obs.completed_at)
+                error = self.errors[error_class] = ErrorStat()
             error.count(obs, sign, self.max_evidence)
             error.recovered += sign * seen.recovered
             error.domains[obs.domain] += sign
@@ -219,7 +224,7 @@ class Aggregates:
             touched.add(("error", error_class))
         context = self.contexts.get(obs.context_key)
         if context is None and sign > 0:
-            context = self.contexts[obs.context_key] = ContextStat(obs.completed_at)
+            context = self.contexts[obs.context_key] = ContextStat()
         if context is not None:
             context.count(obs, sign, self.max_evidence)
             if obs.approach:
@@ -238,9 +243,94 @@ class Aggregates:
             touched |= self.apply(obs, +1)
         return touched
 
+    def load_sequences(self, corpus: SequenceCorpus) -> None:
+        """Replace the n-gram counters with a bulk count of ``corpus``."""
+        self.sequences = corpus.mine(self.min_n, self.max_n, 1)
+        if len(self.sequences) > self.max_candidates:
+            self.pruned += len(self.sequences)
+            self.sequences = corpus.mine(self.min_n, self.max_n, 2)
+            self.pruned -= len(self.sequences)
+
     def prune(self) -> None:
         """Drop n-gram candidates seen in a single episode (bounded memory)."""
         singles = [gram for gram, stat in self.sequences.items() if stat.support <= 1]
         for gram in singles:
             del self.sequences[gram]
         self.pruned += len(singles)
+
+
+class _Encoded:
+    __slots__ = ("offsets", "success", "tokens", "weights")
+
+    def __init__(self) -> None:
+        self.tokens = array("i")
+        self.offsets = array("q", [0])
+        self.success = array("b")
+        self.weights = array("d")
+
+
+class SequenceCorpus:
+    """Tool sequences of many episodes, integer-encoded per domain, for the n-gram kernel.
+
+    Counting per domain gives each n-gram's domain distribution for free; the
+    kernel counts support, successes and first-occurrence latency exactly as
+    the incremental path does, so a bulk load and incremental learning agree.
+    """
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self._names: list[str] = []
+        self._domains: dict[str, _Encoded] = {}
+
+    def __len__(self) -> int:
+        return sum(len(enc.success) for enc in self._domains.values())
+
+    def add(self, obs: EpisodeObservations) -> None:
+        """Append one episode's tools, outcome and step latencies."""
+        encoded = self._domains.get(obs.domain)
+        if encoded is None:
+            encoded = self._domains[obs.domain] = _Encoded()
+        codes = self._codes
+        for tool in obs.tools:
+            code = codes.get(tool)
+            if code is None:
+                code = codes[tool] = len(self._names)
+                self._names.append(tool)
+            encoded.tokens.append(code)
+        encoded.offsets.append(len(encoded.tokens))
+        encoded.success.append(obs.success)
+        encoded.weights.extend(obs.latencies)
+
+    def mine(self, min_n: int, max_n: int, min_support: int) -> dict[tuple[str, ...], SequenceStat]:
+        """Every n-gram held by at least ``min_support`` episodes of one domain."""
+        found: dict[tuple[str, ...], SequenceStat] = {}
+        names = self._names
+        for domain in sorted(self._domains):
+            encoded = self._domains[domain]
+            result = _kernels.mine_ngrams(
+                np.frombuffer(encoded.tokens, dtype=np.int32),
+                np.frombuffer(encoded.offsets, dtype=np.int64),
+                min_n=min_n,
+                max_n=max_n,
+                min_support=min_support,
+                success=np.frombuffer(encoded.success, dtype=np.int8).astype(bool),
+                weights=np.frombuffer(encoded.weights, dtype=np.float64),
+                n_items=max(1, len(names)),
+            )
+            for row, length, support, successes, weight in zip(
+                result.grams.tolist(),
+                result.lengths.tolist(),
+                result.support.tolist(),
+                result.successes.tolist(),
+                result.weight_sum.tolist(),
+                strict=True,
+            ):
+                gram = tuple([names[code] for code in row[:length]])
+                stat = found.get(gram)
+                if stat is None:
+                    stat = found[gram] = SequenceStat()
+                stat.support += support
+                stat.successes += successes
+                stat.latency_sum += weight
+                stat.domains[domain] += support
+        return found

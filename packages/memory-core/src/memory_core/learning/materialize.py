@@ -58,7 +58,11 @@ def _keywords(counts: Counter[str]) -> tuple[str, ...]:
 
 
 def sequence_pattern(
-    tools: tuple[str, ...], stat: SequenceStat, effectiveness: Effectiveness, now: datetime
+    tools: tuple[str, ...],
+    stat: SequenceStat,
+    effectiveness: Effectiveness,
+    now: datetime,
+    created_at: datetime,
 ) -> ToolSequence:
     """A contiguous tool sequence with its support, success rate and mean latency."""
     return ToolSequence(
@@ -66,7 +70,7 @@ def sequence_pattern(
         context=TaskContext(domain=_dominant(stat.domains)),
         effectiveness=effectiveness,
         keywords=tools,
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         tools=tools,
         support=stat.support,
@@ -77,7 +81,11 @@ def sequence_pattern(
 
 
 def decision_pattern(
-    key: tuple[str, str], stat: DecisionStat, effectiveness: Effectiveness, now: datetime
+    key: tuple[str, str],
+    stat: DecisionStat,
+    effectiveness: Effectiveness,
+    now: datetime,
+    created_at: datetime,
 ) -> DecisionPoint:
     """A check and the action taken after it, with episode outcomes."""
     condition, action = key
@@ -86,7 +94,7 @@ def decision_pattern(
         context=TaskContext(domain=_dominant(stat.domains)),
         effectiveness=effectiveness,
         keywords=_keywords(stat.keywords),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         condition=condition,
         action=action,
@@ -102,7 +110,11 @@ def _route(stat: ErrorStat) -> tuple[str, ...]:
 
 
 def error_pattern(
-    error_class: str, stat: ErrorStat, effectiveness: Effectiveness, now: datetime
+    error_class: str,
+    stat: ErrorStat,
+    effectiveness: Effectiveness,
+    now: datetime,
+    created_at: datetime,
 ) -> ErrorRecovery:
     """A normalized error class, its usual recovery and how often recovery followed."""
     return ErrorRecovery(
@@ -110,7 +122,7 @@ def error_pattern(
         context=TaskContext(domain=_dominant(stat.domains)),
         effectiveness=effectiveness,
         keywords=_keywords(stat.keywords),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         error_type=error_class,
         recovery_steps=_route(stat),
@@ -134,7 +146,11 @@ def _approach(stat: ContextStat) -> str:
 
 
 def context_pattern(
-    features: tuple[str, ...], stat: ContextStat, effectiveness: Effectiveness, now: datetime
+    features: tuple[str, ...],
+    stat: ContextStat,
+    effectiveness: Effectiveness,
+    now: datetime,
+    created_at: datetime,
 ) -> ContextPattern:
     """Context features mapped to the approach that most often succeeded under them."""
     return ContextPattern(
@@ -142,7 +158,7 @@ def context_pattern(
         context=_context_of(features),
         effectiveness=effectiveness,
         keywords=_keywords(stat.keywords),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         context_features=features,
         recommended_approach=_approach(stat),
@@ -157,7 +173,9 @@ def _evidence(stat: DecisionStat | ErrorStat | ContextStat, successes: int) -> H
     return HeuristicEvidence(episode_ids=ids, successes=successes, total=stat.support)
 
 
-def error_heuristic(error_class: str, stat: ErrorStat, z: float, now: datetime) -> Heuristic | None:
+def error_heuristic(
+    error_class: str, stat: ErrorStat, z: float, now: datetime, created_at: datetime
+) -> Heuristic | None:
     """ "When this error class appears, recover this way" — confidence from recovery rate."""
     route = _route(stat)
     if not route:
@@ -169,14 +187,14 @@ def error_heuristic(error_class: str, stat: ErrorStat, z: float, now: datetime) 
         confidence=wilson_lower_bound(stat.recovered, stat.support, z),
         evidence=_evidence(stat, stat.recovered),
         context=TaskContext(domain=_dominant(stat.domains)),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         source="error_recovery",
     )
 
 
 def decision_heuristic(
-    key: tuple[str, str], stat: DecisionStat, z: float, now: datetime
+    key: tuple[str, str], stat: DecisionStat, z: float, now: datetime, created_at: datetime
 ) -> Heuristic:
     """ "After this check, do that" — confidence from the episodes' success rate."""
     condition, action = key
@@ -187,14 +205,14 @@ def decision_heuristic(
         confidence=wilson_lower_bound(stat.successes, stat.support, z),
         evidence=_evidence(stat, stat.successes),
         context=TaskContext(domain=_dominant(stat.domains)),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         source="decision_point",
     )
 
 
 def context_heuristic(
-    features: tuple[str, ...], stat: ContextStat, z: float, now: datetime
+    features: tuple[str, ...], stat: ContextStat, z: float, now: datetime, created_at: datetime
 ) -> Heuristic | None:
     """ "In this context, this approach works" — confidence from the context's success rate."""
     approach = _approach(stat)
@@ -207,25 +225,29 @@ def context_heuristic(
         confidence=wilson_lower_bound(stat.successes, stat.support, z),
         evidence=_evidence(stat, stat.successes),
         context=_context_of(features),
-        created_at=stat.first_seen,
+        created_at=created_at,
         updated_at=now,
         source="context_pattern",
     )
 
 
 def materialize_pattern(
-    key: PatternKey, source: object, effectiveness: Effectiveness, now: datetime
+    key: PatternKey,
+    source: object,
+    effectiveness: Effectiveness,
+    now: datetime,
+    created_at: datetime,
 ) -> Pattern:
     """Dispatch on the aggregate kind of ``key`` (see :meth:`Aggregates.apply`)."""
     kind, canonical = key
     if kind == "seq":
         assert isinstance(source, SequenceStat)
-        return sequence_pattern(canonical, source, effectiveness, now)
+        return sequence_pattern(canonical, source, effectiveness, now, created_at)
     if kind == "decision":
         assert isinstance(source, DecisionStat)
-        return decision_pattern(canonical, source, effectiveness, now)
+        return decision_pattern(canonical, source, effectiveness, now, created_at)
     if kind == "error":
         assert isinstance(source, ErrorStat)
-        return error_pattern(canonical, source, effectiveness, now)
+        return error_pattern(canonical, source, effectiveness, now, created_at)
     assert isinstance(source, ContextStat)
-    return context_pattern(canonical, source, effectiveness, now)
+    return context_pattern(canonical, source, effectiveness, now, created_at)

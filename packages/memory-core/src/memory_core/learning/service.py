@@ -24,7 +24,14 @@ from ..models import Episode, TaskContext, utc_now
 from ..patterns import Effectiveness, Heuristic, Pattern, PatternMatch
 from ..storage import StorageBackend
 from ..text import tokenize
-from .aggregate import Aggregates, ContextStat, DecisionStat, ErrorStat, PatternKey
+from .aggregate import (
+    Aggregates,
+    ContextStat,
+    DecisionStat,
+    ErrorStat,
+    PatternKey,
+    SequenceCorpus,
+)
 from .confidence import apply_feedback
 from .extract import EpisodeObservations, observe_episode
 from .materialize import (
@@ -96,6 +103,7 @@ class LearningService:
         self._effectiveness: dict[uuid.UUID, Effectiveness] = {}
         self._dirty: set[uuid.UUID] = set()
         self._index = PatternIndex()
+        self._corpus = SequenceCorpus()
         self._lock = anyio.Lock()
         self._costs: deque[float] = deque(maxlen=_COST_WINDOW)
         self.queue: LearningQueue[Episode] = LearningQueue(
@@ -132,12 +140,24 @@ class LearningService:
             offset += len(heuristics)
 
     def observe_loaded(self, episodes: Sequence[Episode]) -> None:
-        """Count already-stored episodes into the aggregates (no writes; see reconcile)."""
-        self._aggregates.add_many(self._observe(episodes))
+        """Count already-stored episodes into the aggregates (no writes; see reconcile).
+
+        Tool n-grams are collected into a corpus and counted in bulk by the
+        compiled kernel when :meth:`reconcile` (or :meth:`relearn`) finishes.
+        """
+        for obs in self._observe(episodes):
+            self._aggregates.apply(obs, +1, sequences=False)
+            self._corpus.add(obs)
+
+    def _count_corpus(self) -> None:
+        if len(self._corpus):
+            self._aggregates.load_sequences(self._corpus)
+        self._corpus = SequenceCorpus()
 
     async def reconcile(self) -> int:
         """Bring stored patterns in line with the aggregates; returns how many were removed."""
         async with self._lock:
+            self._count_corpus()
             return await self._sync_all()
 
     def _all_keys(self) -> list[PatternKey]:
@@ -178,12 +198,15 @@ class LearningService:
     def _heuristic_for(self, key: PatternKey, stat: object, now: datetime) -> Heuristic | None:
         kind, canonical = key
         z = self._learning.confidence_z
+        hid = self._heuristic_id(key)
+        previous = self._heuristics.get(hid) if hid is not None else None
+        created = previous.created_at if previous is not None else now
         if kind == "error" and isinstance(stat, ErrorStat):
-            return error_heuristic(canonical, stat, z, now)
+            return error_heuristic(canonical, stat, z, now, created)
         if kind == "decision" and isinstance(stat, DecisionStat):
-            return decision_heuristic(canonical, stat, z, now)
+            return decision_heuristic(canonical, stat, z, now, created)
         if kind == "context" and isinstance(stat, ContextStat):
-            return context_heuristic(canonical, stat, z, now)
+            return context_heuristic(canonical, stat, z, now, created)
         return None
 
     def _heuristic_id(self, key: PatternKey) -> uuid.UUID | None:
@@ -222,8 +245,9 @@ class LearningService:
                     removed.add(hid)
                 continue
             effectiveness = self._effectiveness.get(pid, Effectiveness())
-            pattern = materialize_pattern(key, stat, effectiveness, now)
             old = self._patterns.get(pid)
+            created = old[0].created_at if old is not None else now
+            pattern = materialize_pattern(key, stat, effectiveness, now, created)
             if not (only_changed and old is not None and _same(old[0], pattern)):
                 patterns.append(pattern)
             heuristic = self._heuristic_for(key, stat, now)
@@ -306,11 +330,13 @@ class LearningService:
             total = await self._storage.count_episodes(completed=True)
             self._aggregates = self._fresh_aggregates()
             done = 0
+            self._corpus = SequenceCorpus()
             async for batch in self._storage.iter_episodes(completed=True, batch_size=_BATCH):
                 self.observe_loaded(batch)
                 done += len(batch)
                 if progress is not None:
                     progress(done, total)
+            self._count_corpus()
             removed = await self._sync_all()
         return RelearnReport(
             episodes=done,
