@@ -26,7 +26,14 @@ nox.options.error_on_external_run = True
 ROOT = Path(__file__).parent
 PYTHON = "3.11"
 PACKAGES = ["packages/memory-core", "packages/test-utils"]
-TEST_DEPS = ["pytest>=8", "pytest-benchmark>=4", "hypothesis>=6.100", "anyio>=4.4", "trio>=0.25"]
+TEST_DEPS = [
+    "pytest>=8",
+    "pytest-benchmark>=4",
+    "hypothesis>=6.100",
+    "anyio>=4.4",
+    "trio>=0.25",
+    "prefixspan>=0.5.2",
+]
 LINT_DEPS = ["ruff>=0.6", "cython-lint>=0.16"]
 
 
@@ -73,14 +80,19 @@ def typecheck(session: nox.Session) -> None:
     install_packages(session, "mypy>=1.11", *TEST_DEPS)
     session.run("mypy", "--strict", "-p", "memory_core", "-p", "memory_test_utils")
     session.run(
-        "python", "-m", "mypy.stubtest", "memory_core._kernels._similarity", "--ignore-missing-stub"
+        "python",
+        "-m",
+        "mypy.stubtest",
+        "memory_core._kernels._similarity",
+        "memory_core._kernels._mining",
+        "--ignore-missing-stub",
     )
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks (pytest-benchmark) and side-by-side comparison scripts."""
-    install_packages(session, *TEST_DEPS, "faiss-cpu>=1.8")
+    install_packages(session, *TEST_DEPS, "faiss-cpu>=1.8", "prefixspan>=0.5.2")
     out = ROOT / ".benchmarks"
     out.mkdir(exist_ok=True)
     session.run(
@@ -93,6 +105,7 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
     )
     session.run("python", "benchmarks/compare_similarity.py")
+    session.run("python", "benchmarks/compare_mining.py")
 
 
 @nox.session(python=PYTHON)

@@ -327,7 +327,7 @@ def test_normalized_search_matches_cosine_search() -> None:
 
 def test_public_names() -> None:
     assert sorted(similarity.__all__) == ["normalize_rows", "topk_cosine"]
-    assert sorted(kernels.__all__) == ["COMPILED", "topk_cosine"]
+    assert sorted(kernels.__all__) == ["COMPILED", "mine_ngrams", "prefixspan", "topk_cosine"]
     for module in (similarity, kernels):
         for name in module.__all__:
             assert hasattr(module, name)

@@ -21,7 +21,7 @@ __all__ = ["NgramArrays", "PatternArrays", "mine_ngrams", "prefixspan"]
 Int32s = npt.NDArray[np.int32]
 Int64s = npt.NDArray[np.int64]
 
-# Pattern ids are kept in int32 and positions are addressed by them.
+# The kernels keep positions, sequence numbers, ids and counts in int32.
 _MAX_TOKENS = 2**31 - 1
 
 
@@ -76,6 +76,8 @@ def check_database(tokens: object, offsets: object, n_items: int | None) -> Data
         raise ValueError("offsets must have length n_sequences + 1 (at least 1); got 0")
     if tok.size > _MAX_TOKENS:
         raise ValueError(f"at most {_MAX_TOKENS} tokens are supported; got {tok.size}")
+    if off.size - 1 > _MAX_TOKENS:
+        raise ValueError(f"at most {_MAX_TOKENS} sequences are supported; got {off.size - 1}")
     off64 = np.ascontiguousarray(off, dtype=np.int64)
     if off64[0] != 0 or off64[-1] != tok.size:
         raise ValueError(
@@ -162,22 +164,6 @@ def check_weights(weights: object, n_tokens: int) -> npt.NDArray[np.float64] | N
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
-def sort_order(rows: Int32s, lengths: Int32s, support: Int64s) -> npt.NDArray[np.intp]:
-    """Order by descending support, then length, then item ids (rows padded with -1)."""
-    keys = [rows[:, col] for col in range(rows.shape[1] - 1, -1, -1)]
-    return np.lexsort((*keys, lengths, -support))
-
-
-def pad_rows(items: Int32s, offsets: Int64s, width: int) -> Int32s:
-    """Flattened patterns as ``(n, width)`` rows padded with -1."""
-    n = offsets.size - 1
-    lengths = np.diff(offsets)
-    rows = np.full((n, width), -1, dtype=np.int32)
-    mask = np.arange(width)[None, :] < lengths[:, None]
-    rows[mask] = items
-    return rows
-
-
 def mine_ngrams(
     tokens: npt.ArrayLike,
     offsets: npt.ArrayLike,
@@ -191,8 +177,28 @@ def mine_ngrams(
 ) -> NgramArrays:
     """Count the contiguous n-grams (``min_n <= n <= max_n``) held by ``min_support`` sequences.
 
-    ``max_n=None`` means no upper limit. ``grams`` is ``max_n`` wide, or as
-    wide as the longest pattern found (at least ``min_n``) without a limit.
+    Args:
+        tokens: Item ids (``0 <= id < n_items``) of all sequences, concatenated.
+        offsets: ``n_sequences + 1`` non-decreasing bounds, from 0 to ``len(tokens)``.
+        min_n: Shortest n-gram reported, ``>= 1``.
+        max_n: Longest n-gram reported, ``>= min_n``; ``None`` for no limit.
+        min_support: Least number of sequences that must contain an n-gram.
+        success: Optional flag per sequence (bool or 0/1).
+        weights: Optional number per token (for example a step's latency).
+        n_items: Size of the id space; ``max(tokens) + 1`` when omitted.
+
+    Returns:
+        :class:`NgramArrays` ordered by descending support, then length, then
+        item ids. ``grams`` is ``max_n`` wide, or as wide as the longest
+        n-gram found (at least ``min_n``) without a limit. An n-gram's
+        ``weight_sum`` adds, over the sequences containing it, the weights of
+        the tokens of its first occurrence there (left to right), so
+        ``weight_sum / support`` is its mean weight.
+
+    Raises:
+        ValueError: Malformed ``tokens``/``offsets``, an id out of range, a
+            bound out of range, or ``success``/``weights`` of the wrong shape.
+        TypeError: A bound is not an integer.
     """
     db = check_database(tokens, offsets, n_items)
     min_n, max_n = check_lengths(min_n, max_n)
@@ -254,7 +260,25 @@ def prefixspan(
 ) -> PatternArrays:
     """Find every gapped subsequence held by ``min_support`` sequences (PrefixSpan).
 
-    Patterns have length 1 up to ``max_length`` (``None``: no limit).
+    A pattern is contained in a sequence when its items appear there in
+    order, with anything in between. Patterns have length 1 up to
+    ``max_length`` (``None``: no limit).
+
+    Args:
+        tokens: Item ids (``0 <= id < n_items``) of all sequences, concatenated.
+        offsets: ``n_sequences + 1`` non-decreasing bounds, from 0 to ``len(tokens)``.
+        min_support: Least number of sequences that must contain a pattern.
+        max_length: Longest pattern reported, ``>= 1``, or ``None``.
+        n_items: Size of the id space; ``max(tokens) + 1`` when omitted.
+
+    Returns:
+        :class:`PatternArrays` ordered by descending support, then length,
+        then item ids.
+
+    Raises:
+        ValueError: Malformed ``tokens``/``offsets``, an id out of range, or a
+            bound out of range.
+        TypeError: A bound is not an integer.
     """
     db = check_database(tokens, offsets, n_items)
     min_support = check_min_support(min_support)

@@ -108,4 +108,5 @@ class ContextColumns:
             score += w["tags"] * shared / union
         total += w["complexity"]
         score += w["complexity"] * (ids[:, 3] == wanted[3])
-        return score / total
+        result: npt.NDArray[np.float64] = score / total
+        return result
