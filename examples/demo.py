@@ -5,6 +5,10 @@ installed). It records a few episodes live through the lifecycle API, imports a
 larger synthetic history from many agents, and then asks memory what is
 relevant for new tasks, printing each hit's score breakdown.
 
+Storage is an embedded libSQL file (the engine of the default store) in a fresh
+temporary directory, so the demo never touches your own memory; pass a path as
+the second argument to keep it.
+
 Environment: DEMO_EPISODES (default 2000) sets the size of the imported history.
 """
 
@@ -12,7 +16,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import anyio
 
@@ -27,6 +33,7 @@ from memory_core import (
     TaskOutcome,
     ToolSequence,
 )
+from memory_storage_turso import TursoStorage
 from memory_test_utils.workloads import generate_episodes
 
 QUERIES = [
@@ -126,9 +133,10 @@ async def record_live(memory: SelfLearningMemory) -> None:
             print(f"  {label}: {item}")
 
 
-async def main() -> None:
+async def main(db_path: Path) -> None:
     count = int(os.environ.get("DEMO_EPISODES", "2000"))
-    async with SelfLearningMemory() as memory:
+    print(f"Storage: embedded libSQL file {db_path}\n")
+    async with SelfLearningMemory(storage=TursoStorage(str(db_path))) as memory:
         await record_live(memory)
         started = time.perf_counter()
         imported = await memory.import_episodes(generate_episodes(count, seed=7))
@@ -170,4 +178,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     backend = sys.argv[1] if len(sys.argv) > 1 else "trio"
-    anyio.run(main, backend=backend)
+    if len(sys.argv) > 2:
+        anyio.run(main, Path(sys.argv[2]), backend=backend)
+    else:
+        with tempfile.TemporaryDirectory(prefix="memory-demo-") as tmp:
+            anyio.run(main, Path(tmp) / "demo.db", backend=backend)

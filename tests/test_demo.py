@@ -34,3 +34,4 @@ def test_demo_runs(backend: str) -> None:
     assert "Patterns recommended for" in out
     assert "quality=" in out
     assert "Heuristics for devops:" in out
+    assert "storage TursoStorage" in out

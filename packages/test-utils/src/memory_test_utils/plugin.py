@@ -3,7 +3,9 @@
 - marker ``slow``: long-running tests (deselect with ``-m "not slow"``);
 - fixture ``anyio_backend``: every ``@pytest.mark.anyio`` test runs under trio and asyncio;
 - fixture ``rng``: a ``random.Random(1234)``, fresh for each test;
-- fixture ``episode_factory``: :func:`~memory_test_utils.factories.make_episode` bound to ``rng``.
+- fixture ``episode_factory``: :func:`~memory_test_utils.factories.make_episode` bound to ``rng``;
+- fixtures ``sqld_server`` (a real sqld for the session) and ``sqld_url`` (its URL, emptied
+  for each test): see :mod:`memory_test_utils.sqld`.
 
 anyio's own plugin defines a default ``anyio_backend``. Between two plugins the one
 registered last wins, and entry points load in no fixed order, so this plugin registers
@@ -23,8 +25,16 @@ from memory_core.models import Episode
 from . import _anyio_backend
 from ._anyio_backend import ANYIO_BACKENDS
 from .factories import EpisodeFactory, make_episode
+from .sqld import sqld_server, sqld_url
 
-__all__ = ["ANYIO_BACKENDS", "episode_factory", "pytest_configure", "rng"]
+__all__ = [
+    "ANYIO_BACKENDS",
+    "episode_factory",
+    "pytest_configure",
+    "rng",
+    "sqld_server",
+    "sqld_url",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
