@@ -40,7 +40,9 @@ async def incremental_costs(learned: int, measured: int) -> tuple[float, float, 
     return bulk_s, statistics.median(costs), costs[int(0.95 * (len(costs) - 1))], patterns
 
 
-async def queue_under_load(total: int, producers: int, capacity: int) -> dict[str, Any]:
+async def queue_under_load(
+    total: int, producers: int, capacity: int, db_path: str | None = None
+) -> dict[str, Any]:
     """`producers` agents complete `total` episodes concurrently; learning queue of `capacity`.
 
     Episodes are started and their steps logged first; the measured phase is the
@@ -49,7 +51,12 @@ async def queue_under_load(total: int, producers: int, capacity: int) -> dict[st
     """
     episodes = list(generate_episodes(total, seed=7))
     config = MemoryConfig(queue_capacity=capacity)
-    async with SelfLearningMemory(config) as memory:
+    storage = None
+    if db_path is not None:
+        from memory_storage_turso import TursoStorage
+
+        storage = TursoStorage(db_path)
+    async with SelfLearningMemory(config, storage=storage) as memory:
         started: list[tuple[Any, Episode]] = []
         for episode in episodes:
             live = await memory.start_episode(episode.task_description, episode.context)
@@ -103,6 +110,13 @@ def test_queue_under_load(benchmark: Any) -> None:
 
 
 def main() -> None:
+    if os.environ.get("BENCH_QUEUE_ONLY"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            load = anyio.run(queue_under_load, 10_000, 8, 100, f"{tmp}/q.db", backend="trio")
+        print(f"queue under load (trio, embedded libSQL file): {load}")
+        return
     learned = int(os.environ.get("BENCH_LEARN_N", "100000"))
     bulk_s, p50, p95, patterns = anyio.run(incremental_costs, learned, 1_000, backend="trio")
     print("| learned before | import+learn (bulk) | single-episode learn p50 | p95 | patterns |")
@@ -111,7 +125,12 @@ def main() -> None:
     print()
     for backend in ("trio", "asyncio"):
         load = anyio.run(queue_under_load, 10_000, 8, 100, backend=backend)
-        print(f"queue under load ({backend}): {load}")
+        print(f"queue under load ({backend}, in-memory storage): {load}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        load = anyio.run(queue_under_load, 10_000, 8, 100, f"{tmp}/q.db", backend="trio")
+        print(f"queue under load (trio, embedded libSQL file): {load}")
 
 
 if __name__ == "__main__":
