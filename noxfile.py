@@ -39,7 +39,7 @@ TEST_DEPS = [
 ]
 # A real sqld must run in the tests: missing it is a failure, never a skip.
 TEST_ENV = {"MEMORY_REQUIRE_SQLD": "1"}
-LINT_DEPS = ["ruff>=0.6", "cython-lint>=0.16"]
+LINT_DEPS = ["ruff>=0.17,<0.18", "cython-lint>=0.22,<0.23"]
 
 
 def install_packages(session: nox.Session, *extra: str) -> None:
