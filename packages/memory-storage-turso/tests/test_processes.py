@@ -18,7 +18,7 @@ from memory_test_utils import generate_episodes
 
 SCRIPTS = Path(__file__).parent / "scripts"
 WRITERS = 4
-PER_WRITER = 250
+PER_WRITER = 1000
 
 
 def _integrity(path: Path) -> str:
