@@ -21,6 +21,7 @@ MODULES = [
     "memory_core.patterns",
     "memory_core.reflection",
     "memory_core.retrieval",
+    "memory_core.retrieval.fusion",
     "memory_core.reward",
     "memory_core.similarity",
     "memory_core.stats",

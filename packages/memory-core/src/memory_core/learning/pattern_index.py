@@ -8,7 +8,6 @@ The scores are the vectorized twins of :mod:`memory_core.learning.ranking`.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping
 
@@ -18,6 +17,7 @@ import numpy.typing as npt
 from ..models import TaskContext
 from ..patterns import Pattern
 from ..retrieval.context_columns import ContextColumns
+from ..retrieval.fusion import fuse, top_rows
 
 __all__ = ["PatternIndex"]
 
@@ -149,25 +149,16 @@ class PatternIndex:
             "quality": self._quality[slots],
             "effectiveness": (helped + 1.0) / (helped + hindered + 2.0),
         }
-        total = math.fsum(weights.values())
-        fused = np.zeros(len(slots), dtype=np.float64)
-        for name in _SIGNALS:
-            fused += weights[name] * signals[name]
-        fused /= total
-        count = min(limit, len(slots))
-        chosen = np.arange(len(slots))
-        if len(slots) > count:
-            cutoff = fused[np.argpartition(-fused, count - 1)[:count]].min()
-            chosen = np.flatnonzero(fused >= cutoff)
+        fused = fuse(signals, weights, _SIGNALS, len(slots))
         entries = self._entries
 
-        def order(i: int) -> tuple[float, bytes]:
-            pattern = entries[slots[i]]
+        def tie_key(i: int) -> bytes:
+            pattern = entries[int(slots[i])]
             assert pattern is not None
-            return (-fused[i], pattern.id.bytes)
+            return pattern.id.bytes
 
         results = []
-        for i in sorted(chosen.tolist(), key=order)[:count]:
+        for i in top_rows(fused, limit, tie_key):
             pattern = entries[slots[i]]
             assert pattern is not None
             breakdown = {name: float(signals[name][i]) for name in _SIGNALS}

@@ -20,6 +20,7 @@ from ..models import Episode, TaskContext
 from ..similarity import topk_cosine
 from ..text import tokenize
 from .context_columns import ContextColumns
+from .fusion import fuse, top_rows
 from .lexical import BM25Index
 from .signals import reward_signal
 
@@ -193,22 +194,15 @@ class EpisodeIndex:
             "recency": 0.5 ** (age_days / half_life_days),
             "reward": self._reward[slots],
         }
-        total_weight = sum(weights.values())
-        fused: npt.NDArray[np.float64] = np.zeros(len(slots), dtype=np.float64)
-        for name in SIGNALS:
-            fused += weights[name] * signals[name]
-        fused /= total_weight
-        count = min(limit, len(slots))
-        chosen = np.arange(len(slots))
-        if len(slots) > count:
-            # Keep every candidate tied with the cut-off so ties break by id, not by luck.
-            cutoff = fused[np.argpartition(-fused, count - 1)[:count]].min()
-            chosen = np.flatnonzero(fused >= cutoff)
+        fused = fuse(signals, weights, SIGNALS, len(slots))
         ids = self._ids
-        order = sorted(
-            chosen.tolist(),
-            key=lambda i: (-fused[i], ids[slots[i]].bytes),  # type: ignore[union-attr]
-        )[:count]
+
+        def tie_key(i: int) -> bytes:
+            episode_id = ids[int(slots[i])]
+            assert episode_id is not None
+            return episode_id.bytes
+
+        order = top_rows(fused, limit, tie_key)
         hits = []
         for i in order[:limit]:
             episode_id = self._ids[int(slots[i])]
