@@ -9,7 +9,7 @@ import pytest
 
 import memory_storage_turso
 from memory_core.errors import StorageError
-from memory_core.storage import StorageBackend
+from memory_core.storage import SearchableStorage, StorageBackend
 from memory_storage_turso import (
     SchemaVersionError,
     StorageAuthError,
@@ -57,3 +57,9 @@ def test_error_tree(error: type[Exception], builtin: type[Exception]) -> None:
     assert issubclass(error, StorageError)
     assert issubclass(error, builtin)
     assert error.__doc__
+
+
+def test_offers_the_search_hooks_of_the_storage_protocol() -> None:
+    storage = TursoStorage(":memory:")
+    assert isinstance(storage, StorageBackend)
+    assert isinstance(storage, SearchableStorage)

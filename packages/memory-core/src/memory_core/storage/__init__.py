@@ -3,6 +3,13 @@
 from .in_memory import InMemoryStorage as InMemoryStorage
 from .protocol import EmbeddingKind as EmbeddingKind
 from .protocol import EpisodeQuery as EpisodeQuery
+from .protocol import SearchableStorage as SearchableStorage
 from .protocol import StorageBackend as StorageBackend
 
-__all__ = ["EmbeddingKind", "EpisodeQuery", "InMemoryStorage", "StorageBackend"]
+__all__ = [
+    "EmbeddingKind",
+    "EpisodeQuery",
+    "InMemoryStorage",
+    "SearchableStorage",
+    "StorageBackend",
+]

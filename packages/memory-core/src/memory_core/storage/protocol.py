@@ -21,7 +21,7 @@ import numpy.typing as npt
 from ..models import Episode, OutcomeStatus
 from ..patterns import Heuristic, Pattern
 
-__all__ = ["EmbeddingKind", "EpisodeQuery", "StorageBackend"]
+__all__ = ["EmbeddingKind", "EpisodeQuery", "SearchableStorage", "StorageBackend"]
 
 EmbeddingKind = Literal["episode", "pattern"]
 
@@ -148,3 +148,22 @@ class StorageBackend(Protocol):
 
     async def set_metadata(self, key: str, value: str) -> None:
         """Set a metadata value."""
+
+
+@runtime_checkable
+class SearchableStorage(Protocol):
+    """Optional search hooks a backend may offer, so retrieval can push work into the store.
+
+    Each hit is an ``(id, score)`` pair, best first, higher scores better. The
+    libSQL backend implements them with FTS5 and libSQL vector search.
+    """
+
+    async def search_text(
+        self, query: str, *, limit: int = 10
+    ) -> Sequence[tuple[uuid.UUID, float]]:
+        """Episodes whose text matches ``query`` (lexical, e.g. BM25)."""
+
+    async def search_vectors(
+        self, kind: EmbeddingKind, model: str, query: npt.ArrayLike, k: int = 10
+    ) -> Sequence[tuple[uuid.UUID, float]]:
+        """The ``k`` stored vectors of ``model`` nearest to ``query`` (cosine)."""
