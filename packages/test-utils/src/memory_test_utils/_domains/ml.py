@@ -37,7 +37,7 @@ DOMAIN = Domain(
             ("training", "model"),
             "Model trained",
             _ML_ENTITIES,
-            "Train a {entity} classifier on the labeled dataset",
+            "Train the {entity} classifier on the labeled dataset",
             "Fine-tune a {entity} model and log metrics",
             "Write a training loop for the {entity} model",
         ),
