@@ -40,13 +40,14 @@ from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
 from .retrieval import EpisodeIndex
 from .stats import MemoryStats, OperationCounters
-from .storage import EpisodeQuery, InMemoryStorage, StorageBackend
+from .storage import InMemoryStorage, StorageBackend
 from .validation import (
     check_episode_size,
     normalize_tags,
     validate_context,
     validate_episode,
     validate_episode_id,
+    validate_episode_query,
     validate_limit,
     validate_metadata,
     validate_name,
@@ -325,21 +326,13 @@ class SelfLearningMemory:
     ) -> list[Episode]:
         """Episodes newest first, filtered by domain, tags (all must match) and outcome status."""
         self._require_open()
-        limits = self.config.limits
-        if outcome is not None and outcome not in ("success", "partial", "failure", "abstained"):
-            raise ValidationError(f"outcome: unknown status {outcome!r}", field="outcome")
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise ValidationError(
-                f"offset: must be an integer >= 0, got {offset!r}", field="offset"
-            )
-        if since is not None and (not isinstance(since, datetime) or since.tzinfo is None):
-            raise ValidationError("since: must be a timezone-aware datetime", field="since")
-        query = EpisodeQuery(
-            domain=None if domain is None else validate_name(domain, limits, "domain").lower(),
-            tags=normalize_tags(tags, limits, "tags"),
+        query = validate_episode_query(
+            self.config.limits,
+            domain=domain,
+            tags=tags,
             outcome=outcome,
             since=since,
-            limit=validate_limit(limit, limits),
+            limit=limit,
             offset=offset,
         )
         return await self.storage.list_episodes(query)

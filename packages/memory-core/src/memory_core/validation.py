@@ -27,6 +27,7 @@ from .codec import encode_json, encode_msgpack
 from .config import Limits
 from .errors import ValidationError
 from .models import Episode, ExecutionStep, TaskContext, TaskOutcome
+from .storage.protocol import EpisodeQuery
 
 __all__ = [
     "check_episode_size",
@@ -34,6 +35,7 @@ __all__ = [
     "validate_context",
     "validate_episode",
     "validate_episode_id",
+    "validate_episode_query",
     "validate_limit",
     "validate_metadata",
     "validate_name",
@@ -297,6 +299,31 @@ def validate_episode_id(value: object, field: str = "episode_id") -> uuid.UUID:
         except ValueError:
             pass
     raise _fail(field, f"must be a UUID, got {str(value)[:80]!r}")
+
+
+def validate_episode_query(
+    limits: Limits,
+    *,
+    domain: object = None,
+    tags: object = (),
+    outcome: object = None,
+    since: object = None,
+    limit: object = 100,
+    offset: object = 0,
+) -> EpisodeQuery:
+    """Filters for listing episodes, checked and normalized."""
+    if outcome is not None and outcome not in _STATUSES:
+        raise _fail("outcome", f"unknown status {outcome!r}; expected one of {_STATUSES}")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise _fail("offset", f"must be an integer >= 0, got {offset!r}")
+    return EpisodeQuery(
+        domain=None if domain is None else validate_name(domain, limits, "domain").lower(),
+        tags=normalize_tags(tags, limits, "tags"),
+        outcome=outcome,  # type: ignore[arg-type]
+        since=None if since is None else _aware_datetime(since, "since"),
+        limit=validate_limit(limit, limits),
+        offset=offset,
+    )
 
 
 def check_episode_size(episode: Episode, limits: Limits) -> None:
