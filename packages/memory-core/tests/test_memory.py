@@ -277,3 +277,22 @@ async def test_unknown_ids_as_strings(memory: SelfLearningMemory) -> None:
 
     with pytest.raises(NotFoundError):
         await memory.get_episode(str(uuid.uuid4()))
+
+
+async def test_the_same_memory_can_be_reopened() -> None:
+    from memory_test_utils import generate_workload
+
+    workload = generate_workload(60, seed=8)
+    memory = SelfLearningMemory()
+    async with memory:
+        await memory.import_episodes(workload.episodes)
+        first = await memory.stats()
+    async with memory:
+        again = await memory.stats()
+        assert again.indexed_episodes == first.indexed_episodes == 60
+        assert again.learning.episodes_learned == 60
+        assert again.patterns == first.patterns
+        episode = await memory.start_episode("one more", TaskContext(domain="web"))
+        await memory.complete_episode(episode.id, TaskOutcome(success=True))
+        await memory.wait_learned()
+        assert (await memory.stats()).learning.episodes_learned == 61

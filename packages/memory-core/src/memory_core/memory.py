@@ -122,6 +122,9 @@ class SelfLearningMemory:
         stack = AsyncExitStack()
         try:
             stack.push_async_callback(self.storage.close)
+            # Fresh process state on every open: storage is the source of truth.
+            self._index = EpisodeIndex(self.embedder.dim)
+            self._learning = LearningService(self.storage, self.config)
             self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
             await self._learning.load_stored()
             await self._build_index()
