@@ -51,6 +51,7 @@ __all__ = ["LearningService", "LearningStats", "RelearnReport"]
 ProgressCallback = Callable[[int, int], None]
 
 _COST_WINDOW = 2048
+_YIELD_EVERY = 64
 _BATCH = 1000
 
 
@@ -235,7 +236,11 @@ class LearningService:
         patterns: list[Pattern] = []
         heuristics: list[Heuristic] = []
         removed: set[uuid.UUID] = set()
-        for key in keys:
+        for done, key in enumerate(keys, start=1):
+            if done % _YIELD_EVERY == 0:
+                # Long materializations must not stall the event loop (agents' calls,
+                # retrieval) for tens of milliseconds: let other tasks run.
+                await anyio.lowlevel.checkpoint()
             stat = self._stat(key)
             pid = self._pattern_id(key)
             hid = self._heuristic_id(key)
@@ -307,7 +312,10 @@ class LearningService:
         async with self._lock:
             started = time.perf_counter()
             now = utc_now()
-            touched = self._aggregates.add_many(self._observe(episodes))
+            touched: set[PatternKey] = set()
+            for episode in episodes:
+                touched |= self._aggregates.add_many(self._observe([episode]))
+                await anyio.lowlevel.checkpoint()
             await self._write(touched, now, only_changed=False)
             per_episode = (time.perf_counter() - started) / len(episodes)
             self._costs.extend([per_episode] * len(episodes))
