@@ -25,7 +25,12 @@ nox.options.error_on_external_run = True
 
 ROOT = Path(__file__).parent
 PYTHON = "3.11"
-PACKAGES = ["packages/memory-core", "packages/test-utils", "packages/memory-storage-turso"]
+PACKAGES = [
+    "packages/memory-core",
+    "packages/test-utils",
+    "packages/memory-storage-turso",
+    "packages/memory-storage-redb",
+]
 TEST_DEPS = [
     "pytest>=8",
     "pytest-benchmark>=4",
@@ -92,6 +97,8 @@ def typecheck(session: nox.Session) -> None:
         "memory_test_utils",
         "-p",
         "memory_storage_turso",
+        "-p",
+        "memory_storage_redb",
     )
     session.run(
         "python",
@@ -101,12 +108,13 @@ def typecheck(session: nox.Session) -> None:
         "memory_core._kernels._mining",
         "--ignore-missing-stub",
     )
+    session.run("python", "-m", "mypy.stubtest", "memory_storage_redb._redb")
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks (pytest-benchmark) and side-by-side comparison scripts."""
-    install_packages(session, *TEST_DEPS, "faiss-cpu>=1.8", "prefixspan>=0.5.2")
+    install_packages(session, *TEST_DEPS, "faiss-cpu>=1.8", "lmdb>=1.4")
     out = ROOT / ".benchmarks"
     out.mkdir(exist_ok=True)
     session.run(
@@ -121,6 +129,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/compare_similarity.py")
     session.run("python", "benchmarks/compare_mining.py")
     session.run("python", "benchmarks/compare_turso.py")
+    session.run("python", "benchmarks/compare_redb.py")
 
 
 @nox.session(python=PYTHON)

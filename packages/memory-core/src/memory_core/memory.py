@@ -40,7 +40,7 @@ from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
 from .retrieval import EpisodeIndex
 from .stats import MemoryStats, OperationCounters
-from .storage import InMemoryStorage, StorageBackend
+from .storage import InMemoryStorage, StorageBackend, SyncReport, TieredStorage
 from .validation import (
     check_episode_size,
     normalize_tags,
@@ -437,6 +437,17 @@ class SelfLearningMemory:
                 f"helped: must be a bool, got {type(helped).__name__}", field="helped"
             )
         return await self._learning.feedback(pattern_uuid, helped)
+
+    async def sync_memories(self) -> SyncReport:
+        """Reconcile the cache with durable storage (durable wins) and report the changes.
+
+        Only tiered storage has a cache; with any other storage this reports nothing.
+        """
+        self._require_open()
+        with self._counters.track("sync_memories"):
+            if isinstance(self.storage, TieredStorage):
+                return await self.storage.sync_memories()
+            return SyncReport()
 
     async def stats(self) -> MemoryStats:
         """Counts of stored items and per-operation call counters and latencies."""

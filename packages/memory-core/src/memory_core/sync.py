@@ -34,7 +34,7 @@ from .models import (
 from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
 from .stats import MemoryStats
-from .storage import StorageBackend
+from .storage import StorageBackend, SyncReport
 
 __all__ = ["SyncSelfLearningMemory"]
 
@@ -185,6 +185,10 @@ class SyncSelfLearningMemory(AbstractContextManager["SyncSelfLearningMemory"]):
     def record_pattern_feedback(self, pattern_id: uuid.UUID | str, helped: bool) -> Pattern:
         """See :meth:`SelfLearningMemory.record_pattern_feedback`."""
         return self._call(self._memory.record_pattern_feedback, pattern_id, helped)
+
+    def sync_memories(self) -> SyncReport:
+        """See :meth:`SelfLearningMemory.sync_memories`."""
+        return self._call(self._memory.sync_memories)
 
     def stats(self) -> MemoryStats:
         """See :meth:`SelfLearningMemory.stats`."""

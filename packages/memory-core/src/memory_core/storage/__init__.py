@@ -5,6 +5,8 @@ from .protocol import EmbeddingKind as EmbeddingKind
 from .protocol import EpisodeQuery as EpisodeQuery
 from .protocol import SearchableStorage as SearchableStorage
 from .protocol import StorageBackend as StorageBackend
+from .tiered import SyncReport as SyncReport
+from .tiered import TieredStorage as TieredStorage
 
 __all__ = [
     "EmbeddingKind",
