@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +29,6 @@ except ImportError:  # pragma: no cover - only in an unbuilt checkout
     compiled = None
 
 needs_compiled = pytest.mark.skipif(compiled is None, reason="compiled kernel not built")
-env_forces_pure = os.environ.get("MEMORY_CORE_PURE_PYTHON", "") not in ("", "0")
 
 Db = list[list[int]]
 Patterns = dict[tuple[int, ...], int]
@@ -597,46 +594,6 @@ def test_public_names() -> None:
 
 
 # --- selector and threads --------------------------------------------------------------------
-
-
-@needs_compiled
-@pytest.mark.skipif(env_forces_pure, reason="MEMORY_CORE_PURE_PYTHON is set")
-def test_compiled_kernels_are_the_default() -> None:
-    assert compiled is not None
-    assert kernels.COMPILED is True
-    assert kernels.prefixspan is compiled.prefixspan
-    assert kernels.mine_ngrams is compiled.mine_ngrams
-
-
-def _selector_modules(env_value: str | None, prelude: str = "") -> str:
-    env = {key: value for key, value in os.environ.items() if key != "MEMORY_CORE_PURE_PYTHON"}
-    if env_value is not None:
-        env["MEMORY_CORE_PURE_PYTHON"] = env_value
-    code = (
-        "import warnings\n"
-        f"{prelude}\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        "    import memory_core._kernels as k\n"
-        "kinds = [w.category.__name__ for w in caught if 'kernels' in str(w.message)]\n"
-        "print(k.COMPILED, k.prefixspan.__module__, k.mine_ngrams.__module__, kinds)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-def test_env_switch_forces_reference_mining() -> None:
-    reference = "memory_core._kernels._mining_py"
-    assert _selector_modules("1") == f"False {reference} {reference} []"
-
-
-def test_missing_compiled_mining_falls_back_with_one_warning() -> None:
-    block = "import sys; sys.modules['memory_core._kernels._mining'] = None"
-    reference = "memory_core._kernels._mining_py"
-    state = _selector_modules(None, prelude=block)
-    assert state == f"False {reference} {reference} ['RuntimeWarning']"
 
 
 def _assert_releases_gil(call: Callable[[], object]) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +27,6 @@ except ImportError:  # pragma: no cover - only in an unbuilt checkout
     compiled = None
 
 needs_compiled = pytest.mark.skipif(compiled is None, reason="compiled kernel not built")
-env_forces_pure = os.environ.get("MEMORY_CORE_PURE_PYTHON", "") not in ("", "0")
 
 TopK = Callable[..., tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]
 
@@ -331,51 +328,6 @@ def test_public_names() -> None:
     for module in (similarity, kernels):
         for name in module.__all__:
             assert hasattr(module, name)
-
-
-@needs_compiled
-@pytest.mark.skipif(env_forces_pure, reason="MEMORY_CORE_PURE_PYTHON is set")
-def test_compiled_kernel_is_the_default() -> None:
-    assert compiled is not None
-    assert kernels.COMPILED is True
-    assert kernels.topk_cosine is compiled.topk_cosine
-
-
-def _selector_state(env_value: str | None, prelude: str = "") -> str:
-    env = {key: value for key, value in os.environ.items() if key != "MEMORY_CORE_PURE_PYTHON"}
-    if env_value is not None:
-        env["MEMORY_CORE_PURE_PYTHON"] = env_value
-    code = (
-        "import warnings\n"
-        f"{prelude}\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        "    import memory_core._kernels as k\n"
-        "kinds = [w.category.__name__ for w in caught if 'kernels' in str(w.message)]\n"
-        "print(k.COMPILED, k.topk_cosine.__module__, kinds)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-@pytest.mark.parametrize("value", ["1", "yes"])
-def test_env_switch_forces_reference(value: str) -> None:
-    state = _selector_state(value)
-    assert state == "False memory_core._kernels._similarity_py []"
-
-
-@needs_compiled
-@pytest.mark.parametrize("value", [None, "0", ""])
-def test_env_switch_off_keeps_compiled(value: str | None) -> None:
-    assert _selector_state(value).startswith("True ")
-
-
-def test_missing_compiled_kernel_falls_back_with_one_warning() -> None:
-    block = "import sys; sys.modules['memory_core._kernels._similarity'] = None"
-    state = _selector_state(None, prelude=block)
-    assert state == "False memory_core._kernels._similarity_py ['RuntimeWarning']"
 
 
 @needs_compiled
