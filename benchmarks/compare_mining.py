@@ -15,29 +15,17 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import statistics
 import time
-from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+from _timing import median_seconds
 
 from memory_core import _kernels, mining
 from memory_core._kernels import COMPILED
 from memory_test_utils.workloads import generate_tool_sequences
 
 Patterns = set[tuple[tuple[int, ...], int]]
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn``, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def as_arrays(sequences: list[list[int]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
