@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
@@ -20,6 +18,7 @@ import memory_core._kernels as kernels
 from memory_core import mining
 from memory_core._kernels import _mining_py
 from memory_core.errors import ValidationError
+from memory_test_utils import assert_releases_gil
 
 compiled: ModuleType | None
 try:
@@ -595,32 +594,6 @@ def test_public_names() -> None:
 # --- selector and threads --------------------------------------------------------------------
 
 
-def _assert_releases_gil(call: Callable[[], object]) -> None:
-    started = time.perf_counter()
-    call()
-    call_seconds = time.perf_counter() - started
-
-    worker = threading.Thread(target=call)
-    ticks = 0
-    longest_gap = 0.0
-    # Start the clock before start(): a GIL-holding worker would otherwise stall
-    # this thread inside start() itself, where no gap is measured.
-    last = time.perf_counter()
-    worker.start()
-    while True:
-        alive = worker.is_alive()
-        now = time.perf_counter()
-        longest_gap = max(longest_gap, now - last)
-        last = now
-        if not alive:
-            break
-        ticks += 1
-    worker.join()
-    # Holding the GIL would stall this loop for about the whole call.
-    assert ticks > 1000
-    assert longest_gap < call_seconds / 2, (longest_gap, call_seconds)
-
-
 @needs_compiled
 def test_prefixspan_releases_the_gil() -> None:
     assert compiled is not None
@@ -628,7 +601,7 @@ def test_prefixspan_releases_the_gil() -> None:
     offsets = np.arange(0, 200_001 * 17, 17, dtype=np.int64)
     tokens = rng.integers(0, 100, size=int(offsets[-1])).astype(np.int32)
     kernel = compiled.prefixspan
-    _assert_releases_gil(lambda: kernel(tokens, offsets, min_support=2000))
+    assert_releases_gil(lambda: kernel(tokens, offsets, min_support=2000))
 
 
 @needs_compiled
@@ -638,4 +611,4 @@ def test_mine_ngrams_releases_the_gil() -> None:
     offsets = np.arange(0, 1_000_001 * 10, 10, dtype=np.int64)
     tokens = rng.integers(0, 200, size=int(offsets[-1])).astype(np.int32)
     kernel = compiled.mine_ngrams
-    _assert_releases_gil(lambda: kernel(tokens, offsets, min_support=1000))
+    assert_releases_gil(lambda: kernel(tokens, offsets, min_support=1000))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -18,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 import memory_core._kernels as kernels
 from memory_core import similarity
 from memory_core._kernels import _similarity_py
+from memory_test_utils import assert_releases_gil
 
 compiled: ModuleType | None
 try:
@@ -337,26 +336,4 @@ def test_kernel_releases_the_gil() -> None:
     assert compiled is not None
     kernel = compiled.topk_cosine
 
-    started = time.perf_counter()
-    kernel(matrix, queries, 10)
-    call_seconds = time.perf_counter() - started
-
-    worker = threading.Thread(target=kernel, args=(matrix, queries, 10))
-    ticks = 0
-    longest_gap = 0.0
-    # Start the clock before start(): a GIL-holding worker would otherwise stall
-    # this thread inside start() itself, where no gap is measured.
-    last = time.perf_counter()
-    worker.start()
-    while True:
-        alive = worker.is_alive()
-        now = time.perf_counter()
-        longest_gap = max(longest_gap, now - last)
-        last = now
-        if not alive:
-            break
-        ticks += 1
-    worker.join()
-    # Holding the GIL would stall this loop for about the whole call.
-    assert ticks > 1000
-    assert longest_gap < call_seconds / 2, (longest_gap, call_seconds)
+    assert_releases_gil(lambda: kernel(matrix, queries, 10))

@@ -21,6 +21,7 @@ from .factories import make_context as make_context
 from .factories import make_episode as make_episode
 from .factories import make_outcome as make_outcome
 from .factories import make_step as make_step
+from .gil import assert_releases_gil as assert_releases_gil
 from .sqld import SqldServer as SqldServer
 from .sqld import SqldUnavailableError as SqldUnavailableError
 from .sqld import run_sqld as run_sqld
@@ -40,6 +41,7 @@ __all__ = [
     "Workload",
     "__version__",
     "assert_episode_valid",
+    "assert_releases_gil",
     "error_class_of",
     "generate_episodes",
     "generate_tool_sequences",
