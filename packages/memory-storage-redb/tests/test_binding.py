@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,9 @@ from memory_storage_redb import (
     TableDoesNotExistError,
     TransactionClosedError,
 )
+
+#: The `held_by_another_process` fixture (conftest.py).
+HoldLock = Callable[[Path], AbstractContextManager[None]]
 
 
 @pytest.fixture
@@ -155,27 +157,13 @@ def test_second_open_of_a_file_is_typed(db: Database) -> None:
     assert issubclass(DatabaseAlreadyOpenError, RedbError)
 
 
-def test_another_process_holding_the_file_is_typed(tmp_path: Path) -> None:
+def test_another_process_holding_the_file_is_typed(
+    tmp_path: Path, held_by_another_process: HoldLock
+) -> None:
     path = tmp_path / "locked.redb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from memory_storage_redb import Database; d = Database(sys.argv[1]);"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "ready"
+    with held_by_another_process(path):
         with pytest.raises(DatabaseAlreadyOpenError):
             Database(path)
-    finally:
-        holder.communicate("", timeout=30)
     Database(path).close()
 
 

@@ -6,6 +6,8 @@ import logging
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import anyio
@@ -20,6 +22,9 @@ from memory_storage_redb._records import CACHE_SCHEMA_VERSION, Envelope, encode_
 from memory_test_utils.factories import make_episode
 
 pytestmark = pytest.mark.anyio
+
+#: The `held_by_another_process` fixture (conftest.py).
+HoldLock = Callable[[Path], AbstractContextManager[None]]
 
 
 class FakeClock:
@@ -130,24 +135,10 @@ def test_bad_settings_are_value_errors(tmp_path: Path) -> None:
 
 
 async def test_locked_file_falls_back_to_a_private_file(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, held_by_another_process: HoldLock
 ) -> None:
     path = tmp_path / "shared.redb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from memory_storage_redb import Database; d = Database(sys.argv[1]);"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "ready"
+    with held_by_another_process(path):
         cache = RedbCache(path)
         with caplog.at_level(logging.WARNING, logger="memory_storage_redb"):
             await cache.open()
@@ -162,8 +153,6 @@ async def test_locked_file_falls_back_to_a_private_file(
         finally:
             await cache.close()
         assert not cache.path.exists()  # the private file is removed on close
-    finally:
-        holder.communicate("", timeout=30)
 
 
 PROCESS_WRITER = """
