@@ -12,14 +12,18 @@ import pytest
 
 import memory_core._kernels as kernels
 
-KERNELS = ("topk_cosine", "prefixspan", "mine_ngrams")
+KERNELS = ("topk_cosine", "prefixspan", "mine_ngrams", "topk_int8", "quantize_rows")
 COMPILED_MODULES = {
     "topk_cosine": "memory_core._kernels._similarity",
+    "topk_int8": "memory_core._kernels._quantized",
+    "quantize_rows": "memory_core._kernels._quantized",
     "prefixspan": "memory_core._kernels._mining",
     "mine_ngrams": "memory_core._kernels._mining",
 }
 REFERENCE_MODULES = {
-    name: module.replace("._similarity", "._similarity_py").replace("._mining", "._mining_py")
+    name: module.replace("._similarity", "._similarity_py")
+    .replace("._mining", "._mining_py")
+    .replace("._quantized", "._quantized_py")
     for name, module in COMPILED_MODULES.items()
 }
 env_forces_pure = os.environ.get("MEMORY_CORE_PURE_PYTHON", "") not in ("", "0")
@@ -73,7 +77,7 @@ def test_env_switch_off_keeps_compiled(value: str | None) -> None:
     }
 
 
-@pytest.mark.parametrize("missing", ["_similarity", "_mining"])
+@pytest.mark.parametrize("missing", ["_similarity", "_mining", "_quantized"])
 def test_missing_compiled_module_falls_back_with_one_warning(missing: str) -> None:
     block = f"import sys; sys.modules['memory_core._kernels.{missing}'] = None"
     assert selector_state(None, prelude=block) == {

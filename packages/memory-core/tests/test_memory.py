@@ -21,6 +21,7 @@ from memory_core import (
 )
 from memory_core.codec import encode_msgpack
 from memory_core.models import utc_now
+from memory_core.retrieval import SIGNALS
 from memory_core.storage import InMemoryStorage, StorageBackend
 
 pytestmark = pytest.mark.anyio
@@ -59,7 +60,7 @@ async def test_seed_example(memory: SelfLearningMemory) -> None:
     assert completed.completed_at is not None
     relevant = await memory.retrieve_relevant_context("Build REST endpoint", context, 5)
     assert [r.episode.id for r in relevant] == [episode.id]
-    assert set(relevant[0].breakdown) == {"semantic", "lexical", "context", "recency", "reward"}
+    assert set(relevant[0].breakdown) == set(SIGNALS)
     assert 0.0 < relevant[0].score <= 1.0
 
 

@@ -321,8 +321,23 @@ def test_normalized_search_matches_cosine_search() -> None:
 
 
 def test_public_names() -> None:
-    assert sorted(similarity.__all__) == ["normalize_rows", "topk_cosine"]
-    assert sorted(kernels.__all__) == ["COMPILED", "mine_ngrams", "prefixspan", "topk_cosine"]
+    assert sorted(similarity.__all__) == [
+        "QuantizedRows",
+        "default_shortlist",
+        "normalize_rows",
+        "quantize_rows",
+        "search_quantized",
+        "topk_cosine",
+        "topk_int8",
+    ]
+    assert sorted(kernels.__all__) == [
+        "COMPILED",
+        "mine_ngrams",
+        "prefixspan",
+        "quantize_rows",
+        "topk_cosine",
+        "topk_int8",
+    ]
     for module in (similarity, kernels):
         for name in module.__all__:
             assert hasattr(module, name)

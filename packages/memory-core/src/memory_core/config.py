@@ -55,11 +55,12 @@ class RetrievalWeights(msgspec.Struct, frozen=True, kw_only=True):
     signal off (it is still reported in the breakdown).
     """
 
-    semantic: float = 0.40
+    semantic: float = 0.60
     lexical: float = 0.25
-    context: float = 0.20
-    recency: float = 0.05
-    reward: float = 0.10
+    context: float = 0.10
+    recency: float = 0.025
+    reward: float = 0.05
+    effectiveness: float = 0.025
 
     def __post_init__(self) -> None:
         values = [getattr(self, name) for name in self.__struct_fields__]
@@ -139,6 +140,17 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
         learning_workers: number of background learning tasks.
         learning: pattern-mining settings (see :class:`LearningConfig`).
         pattern_weights: weights of the pattern-ranking signals.
+        dense_search: how semantic candidates are found: ``"auto"`` (by store
+            size), ``"exact"`` (fp32 scan), ``"quantized"`` (int8 scan and exact
+            re-rank) or ``"ann"`` (HNSW graph; needs the ``ann`` extra).
+        query_cache_size: recent retrieval results kept (0 disables the cache);
+            any change to the index invalidates them.
+        query_cache_ttl_s: age after which a cached result is recomputed (its
+            recency values drift with time).
+        on_embedder_change: what opening a store whose vectors came from another
+            embedding model does: ``"reembed"`` every episode (logged with
+            progress) or ``"error"`` (raise
+            :class:`~memory_core.errors.EmbeddingModelChangedError`).
     """
 
     limits: Limits = msgspec.field(default_factory=Limits)
@@ -158,6 +170,10 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
             "effectiveness": 0.15,
         }
     )
+    dense_search: Literal["auto", "exact", "quantized", "ann"] = "auto"
+    query_cache_size: int = 256
+    query_cache_ttl_s: float = 60.0
+    on_embedder_change: Literal["reembed", "error"] = "reembed"
 
     def __post_init__(self) -> None:
         if not self.recency_half_life_days > 0:
@@ -187,6 +203,21 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
                 f"pattern_weights must map exactly {sorted(expected)} to numbers >= 0 "
                 "(at least one positive)",
                 field="pattern_weights",
+            )
+        if self.dense_search not in ("auto", "exact", "quantized", "ann"):
+            raise ValidationError(
+                "dense_search must be 'auto', 'exact', 'quantized' or 'ann', "
+                f"got {self.dense_search!r}",
+                field="dense_search",
+            )
+        if self.query_cache_size < 0 or not self.query_cache_ttl_s >= 0:
+            raise ValidationError(
+                "query_cache_size and query_cache_ttl_s must be >= 0", field="query_cache_size"
+            )
+        if self.on_embedder_change not in ("reembed", "error"):
+            raise ValidationError(
+                f"on_embedder_change must be 'reembed' or 'error', got {self.on_embedder_change!r}",
+                field="on_embedder_change",
             )
         if self.backpressure not in ("wait", "raise"):
             raise ValidationError(

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import anyio
-import numpy as np
-import numpy.typing as npt
 
 from . import lifecycle
 from .config import MemoryConfig
-from .embedding import Embedder, HashingEmbedder
+from .embedding import Embedder, HashingEmbedder, ReembedProgress
 from .errors import EpisodeStateError, MemoryCoreError, NotFoundError, ValidationError
 from .learning import LearningService, RelearnReport
+from .learning.confidence import effectiveness_score
 from .learning.service import ProgressCallback
 from .models import (
     Episode,
@@ -38,13 +37,14 @@ from .models import (
 )
 from .patterns import Heuristic, Pattern, PatternMatch
 from .reflection import InsightHook
-from .retrieval import EpisodeIndex
+from .retrieval import EpisodeRetriever
 from .stats import MemoryStats, OperationCounters
 from .storage import InMemoryStorage, StorageBackend, SyncReport, TieredStorage
 from .validation import (
     check_episode_size,
     normalize_tags,
     validate_context,
+    validate_diversity,
     validate_episode,
     validate_episode_id,
     validate_episode_query,
@@ -52,6 +52,7 @@ from .validation import (
     validate_metadata,
     validate_name,
     validate_outcome,
+    validate_retrieval_filters,
     validate_step,
     validate_task_description,
 )
@@ -86,6 +87,9 @@ class SelfLearningMemory:
         embedder: text embedder for the semantic signal; the dependency-free
             :class:`~memory_core.embedding.HashingEmbedder` when omitted.
         reflection_hook: optional callable adding insights to reflections.
+        reembed_progress: called as ``progress(done, total)`` while opening a
+            store whose vectors came from another embedding model re-embeds it
+            (see ``MemoryConfig.on_embedder_change``).
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class SelfLearningMemory:
         storage: StorageBackend | None = None,
         embedder: Embedder | None = None,
         reflection_hook: InsightHook | None = None,
+        reembed_progress: ReembedProgress | None = None,
     ) -> None:
         if config is not None and not isinstance(config, MemoryConfig):
             raise ValidationError(
@@ -104,7 +109,8 @@ class SelfLearningMemory:
         self.storage: StorageBackend = storage if storage is not None else InMemoryStorage()
         self.embedder: Embedder = embedder or HashingEmbedder(self.config.embedding_dim)
         self._reflection_hook = reflection_hook
-        self._index = EpisodeIndex(self.embedder.dim)
+        self._reembed_progress = reembed_progress
+        self._retriever = EpisodeRetriever(self.storage, self.embedder, self.config)
         self._learning = LearningService(self.storage, self.config)
         self._counters = OperationCounters()
         self._stack: AsyncExitStack | None = None
@@ -123,12 +129,13 @@ class SelfLearningMemory:
         try:
             stack.push_async_callback(self.storage.close)
             # Fresh process state on every open: storage is the source of truth.
-            self._index = EpisodeIndex(self.embedder.dim)
+            self._retriever = EpisodeRetriever(self.storage, self.embedder, self.config)
             self._learning = LearningService(self.storage, self.config)
             self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
             await self._learning.load_stored()
-            await self._build_index()
+            await self._retriever.load(self._learning.observe_loaded, self._reembed_progress)
             await self._learning.reconcile()
+            self._replay_feedback()
             # Exit order (LIFO): stop the queue, let workers drain, flush, close storage.
             stack.push_async_callback(self._learning.flush)
             task_group = await stack.enter_async_context(anyio.create_task_group())
@@ -172,28 +179,19 @@ class SelfLearningMemory:
         async with self._locks[episode_id.int % _LOCK_STRIPES]:
             yield
 
-    async def _embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        if isinstance(self.embedder, HashingEmbedder):
-            return self.embedder.embed(texts)
-        # Other embedders may be slow or do I/O: keep them off the event loop.
-        return await anyio.to_thread.run_sync(self.embedder.embed, list(texts))
+    def _replay_feedback(self) -> None:
+        """Carry stored pattern feedback into the episodes' effectiveness signal."""
+        for pattern in self._learning.patterns():
+            eff = pattern.effectiveness
+            if eff.helped_weight or eff.hindered_weight:
+                self._retriever.record_feedback(
+                    pattern.id, self._learning.evidence_of(pattern), self._pattern_score(pattern)
+                )
 
-    async def _build_index(self) -> None:
-        model = self.embedder.name
-        async for batch in self.storage.iter_episodes(completed=True, batch_size=_INDEX_BATCH):
-            await self._index_episodes(batch, model)
-            self._learning.observe_loaded(batch)
-
-    async def _index_episodes(self, episodes: Sequence[Episode], model: str) -> None:
-        stored = await self.storage.get_embeddings("episode", model, [e.id for e in episodes])
-        missing = [e for e in episodes if e.id not in stored]
-        if missing:
-            vectors = await self._embed([e.task_description for e in missing])
-            fresh = list(zip([e.id for e in missing], vectors, strict=True))
-            await self.storage.put_embeddings("episode", model, fresh)
-            stored.update(fresh)
-        for episode in episodes:
-            self._index.add(episode, stored[episode.id])
+    def _pattern_score(self, pattern: Pattern) -> float:
+        return effectiveness_score(
+            pattern.effectiveness, utc_now(), self.config.learning.effectiveness_half_life_days
+        )
 
     # Lifecycle -------------------------------------------------------------
     async def start_episode(
@@ -268,7 +266,7 @@ class SelfLearningMemory:
                 )
                 check_episode_size(completed, self.config.limits)
                 await self.storage.put_episode(completed)
-                await self._index_episodes([completed], self.embedder.name)
+                await self._retriever.add([completed])
             # Stored and indexed first: a learning failure or a full queue never loses it.
             if self.config.learn_synchronously:
                 await self._learning.learn([completed])
@@ -302,7 +300,7 @@ class SelfLearningMemory:
             for start in range(0, len(prepared), _INDEX_BATCH):
                 batch = prepared[start : start + _INDEX_BATCH]
                 await self.storage.put_episodes(batch)
-                await self._index_episodes(batch, self.embedder.name)
+                await self._retriever.add(batch)
                 if learn:
                     await self._learning.learn(batch)
         return len(prepared)
@@ -348,17 +346,41 @@ class SelfLearningMemory:
             episode = await self.storage.get_episode(episode_uuid)
             if episode is None or not await self.storage.delete_episode(episode_uuid):
                 raise NotFoundError(f"episode {episode_uuid} does not exist")
-            self._index.remove(episode_uuid)
+            self._retriever.remove(episode_uuid)
         await self._learning.forget(episode)
 
     async def retrieve_relevant_context(
-        self, task_description: str, context: TaskContext, limit: int = 5
+        self,
+        task_description: str,
+        context: TaskContext,
+        limit: int = 5,
+        *,
+        domain: str | None = None,
+        tags: Iterable[str] = (),
+        outcome: OutcomeStatus | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        diversity: float = 0.0,
     ) -> list[RetrievedEpisode]:
         """The completed episodes most relevant to a new task, best first.
 
         Every result carries ``score`` (weighted mean of the signals, in [0, 1])
-        and ``breakdown`` (each signal's value). Episodes from other domains
-        are ranked lower through the context signal, never dropped.
+        and ``breakdown`` (each signal's value: semantic, lexical, context,
+        recency, reward, effectiveness). Episodes from other domains are ranked
+        lower through the context signal, never dropped, unless a filter asks
+        for it.
+
+        Args:
+            task_description: the new task, as the agent would describe it.
+            context: the new task's context.
+            limit: how many episodes to return (1 to ``limits.max_limit``).
+            domain: only return episodes of this domain.
+            tags: only return episodes carrying all of these tags.
+            outcome: only return episodes with this outcome status.
+            since / until: only return episodes completed in ``[since, until)``.
+            diversity: 0 (default) ranks by relevance alone; up to 1, results
+                are re-ordered by maximal marginal relevance so near-duplicate
+                episodes give way to different ones.
         """
         self._require_open()
         limits = self.config.limits
@@ -366,15 +388,12 @@ class SelfLearningMemory:
             query = validate_task_description(task_description, limits)
             valid_context = validate_context(context, limits)
             count = validate_limit(limit, limits)
-            vector = (await self._embed([query]))[0]
-            hits = self._index.search(
-                query_text=query,
-                query_vector=vector,
-                context=valid_context,
-                limit=count,
-                weights=self.config.retrieval_weights.as_dict(),
-                now=utc_now(),
-                half_life_days=self.config.recency_half_life_days,
+            filters = validate_retrieval_filters(
+                limits, domain=domain, tags=tags, outcome=outcome, since=since, until=until
+            )
+            mix = validate_diversity(diversity)
+            hits = await self._retriever.search(
+                query, valid_context, count, filters=filters, diversity=mix, now=utc_now()
             )
             episodes = await self.storage.get_episodes([hit.episode_id for hit in hits])
             by_id = {episode.id: episode for episode in episodes}
@@ -436,7 +455,11 @@ class SelfLearningMemory:
             raise ValidationError(
                 f"helped: must be a bool, got {type(helped).__name__}", field="helped"
             )
-        return await self._learning.feedback(pattern_uuid, helped)
+        pattern = await self._learning.feedback(pattern_uuid, helped)
+        self._retriever.record_feedback(
+            pattern.id, self._learning.evidence_of(pattern), self._pattern_score(pattern)
+        )
+        return pattern
 
     async def sync_memories(self) -> SyncReport:
         """Reconcile the cache with durable storage (durable wins) and report the changes.
@@ -455,12 +478,13 @@ class SelfLearningMemory:
         return MemoryStats(
             episodes=await self.storage.count_episodes(),
             completed_episodes=await self.storage.count_episodes(completed=True),
-            indexed_episodes=len(self._index),
+            indexed_episodes=len(self._retriever.index),
             patterns=await self.storage.count_patterns(),
             heuristics=await self.storage.count_heuristics(),
             embedder=self.embedder.name,
             storage=type(self.storage).__name__,
             operations=self._counters.snapshot(),
             learning=self._learning.stats(),
+            retrieval=self._retriever.stats(),
             uptime_s=time.monotonic() - self._counters.started,
         )

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import msgspec
 
 from .learning.service import LearningStats
+from .retrieval.engine import RetrievalStats
 
 __all__ = ["MemoryStats", "OperationCounters", "OperationStats"]
 
@@ -38,6 +39,7 @@ class MemoryStats(msgspec.Struct, frozen=True, kw_only=True):
     storage: str
     operations: dict[str, OperationStats]
     learning: LearningStats
+    retrieval: RetrievalStats
     uptime_s: float
 
 

@@ -27,6 +27,7 @@ from .codec import encode_json, encode_msgpack
 from .config import Limits
 from .errors import ValidationError
 from .models import Episode, ExecutionStep, TaskContext, TaskOutcome
+from .retrieval.filters import RetrievalFilters
 from .storage.protocol import EpisodeQuery
 
 __all__ = [
@@ -324,6 +325,36 @@ def validate_episode_query(
         limit=validate_limit(limit, limits),
         offset=offset,
     )
+
+
+def validate_retrieval_filters(
+    limits: Limits,
+    *,
+    domain: object = None,
+    tags: object = (),
+    outcome: object = None,
+    since: object = None,
+    until: object = None,
+) -> RetrievalFilters:
+    """Filters of a retrieval, checked and normalized."""
+    listing = validate_episode_query(limits, domain=domain, tags=tags, outcome=outcome, since=since)
+    end = None if until is None else _aware_datetime(until, "until")
+    if end is not None and listing.since is not None and end <= listing.since:
+        raise _fail("until", f"must be after since ({listing.since.isoformat()})")
+    return RetrievalFilters(
+        domain=listing.domain,
+        tags=listing.tags,
+        outcome=listing.outcome,
+        since=listing.since,
+        until=end,
+    )
+
+
+def validate_diversity(value: object) -> float:
+    """The MMR diversity of a retrieval: a number in [0, 1]."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise _fail("diversity", f"must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 def check_episode_size(episode: Episode, limits: Limits) -> None:

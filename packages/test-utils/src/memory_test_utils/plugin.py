@@ -5,7 +5,9 @@
 - fixture ``rng``: a ``random.Random(1234)``, fresh for each test;
 - fixture ``episode_factory``: :func:`~memory_test_utils.factories.make_episode` bound to ``rng``;
 - fixtures ``sqld_server`` (a real sqld for the session) and ``sqld_url`` (its URL, emptied
-  for each test): see :mod:`memory_test_utils.sqld`.
+  for each test): see :mod:`memory_test_utils.sqld`;
+- fixture ``embedding_server``: a local OpenAI-compatible embeddings server, see
+  :mod:`memory_test_utils.embedding_server`.
 
 anyio's own plugin defines a default ``anyio_backend``. Between two plugins the one
 registered last wins, and entry points load in no fixed order, so this plugin registers
@@ -24,11 +26,13 @@ from memory_core.models import Episode
 
 from . import _anyio_backend
 from ._anyio_backend import ANYIO_BACKENDS
+from .embedding_server import embedding_server
 from .factories import EpisodeFactory, make_episode
 from .sqld import sqld_server, sqld_url
 
 __all__ = [
     "ANYIO_BACKENDS",
+    "embedding_server",
     "episode_factory",
     "pytest_configure",
     "rng",

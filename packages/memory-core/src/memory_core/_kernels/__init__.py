@@ -12,19 +12,21 @@ from __future__ import annotations
 import os
 import warnings
 
-__all__ = ["COMPILED", "mine_ngrams", "prefixspan", "topk_cosine"]
+__all__ = ["COMPILED", "mine_ngrams", "prefixspan", "quantize_rows", "topk_cosine", "topk_int8"]
 
 _FORCE_PURE = os.environ.get("MEMORY_CORE_PURE_PYTHON", "") not in ("", "0")
 
 COMPILED: bool
 if _FORCE_PURE:
     from ._mining_py import mine_ngrams, prefixspan
+    from ._quantized_py import quantize_rows, topk_int8
     from ._similarity_py import topk_cosine
 
     COMPILED = False
 else:
     try:
         from ._mining import mine_ngrams, prefixspan
+        from ._quantized import quantize_rows, topk_int8
         from ._similarity import topk_cosine
     except ImportError as exc:
         warnings.warn(
@@ -34,6 +36,7 @@ else:
             stacklevel=2,
         )
         from ._mining_py import mine_ngrams, prefixspan
+        from ._quantized_py import quantize_rows, topk_int8
         from ._similarity_py import topk_cosine
 
         COMPILED = False

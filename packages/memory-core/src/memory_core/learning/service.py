@@ -359,6 +359,16 @@ class LearningService:
         """Every current pattern, ordered by id."""
         return [self._patterns[pid][0] for pid in sorted(self._patterns)]
 
+    def evidence_of(self, pattern: Pattern) -> tuple[uuid.UUID, ...]:
+        """Episodes recorded as evidence of ``pattern`` (at most ``max_evidence``).
+
+        Tool sequences keep no evidence list (there are too many n-grams), so
+        they return no episodes.
+        """
+        stat = self._stat(_key_of(pattern))
+        evidence = getattr(stat, "evidence", ())
+        return tuple(item for item in evidence if isinstance(item, uuid.UUID))
+
     def heuristics(self) -> list[Heuristic]:
         """Every current heuristic, ordered by id."""
         return [self._heuristics[hid] for hid in sorted(self._heuristics)]

@@ -1,5 +1,11 @@
 """Retrieval: the episode index, BM25, and the non-text signals."""
 
+from .dense import ANN_FROM as ANN_FROM
+from .dense import QUANTIZED_FROM as QUANTIZED_FROM
+from .dense import DenseIndex as DenseIndex
+from .engine import EpisodeRetriever as EpisodeRetriever
+from .engine import RetrievalStats as RetrievalStats
+from .filters import RetrievalFilters as RetrievalFilters
 from .index import SIGNALS as SIGNALS
 from .index import EpisodeIndex as EpisodeIndex
 from .index import ScoredEpisode as ScoredEpisode
@@ -10,9 +16,15 @@ from .signals import recency as recency
 from .signals import reward_signal as reward_signal
 
 __all__ = [
+    "ANN_FROM",
+    "QUANTIZED_FROM",
     "SIGNALS",
     "BM25Index",
+    "DenseIndex",
     "EpisodeIndex",
+    "EpisodeRetriever",
+    "RetrievalFilters",
+    "RetrievalStats",
     "ScoredEpisode",
     "context_match",
     "episode_document",

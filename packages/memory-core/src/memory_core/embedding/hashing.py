@@ -1,8 +1,4 @@
-"""Embedding providers and the dependency-free local default.
-
-An :class:`Embedder` turns texts into float32 unit vectors of a fixed
-dimension. Its ``name`` identifies the model: stored vectors are keyed by it so
-vectors of different models are never mixed.
+"""The dependency-free local default embedder.
 
 :class:`HashingEmbedder` needs nothing but numpy: it hashes word stems, word
 bigrams and character trigrams into a fixed number of buckets (the "hashing
@@ -18,34 +14,13 @@ import itertools
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from .text import tokenize
+from ..text import tokenize
 
-__all__ = ["Embedder", "HashingEmbedder"]
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into unit float32 vectors of dimension ``dim``."""
-
-    @property
-    def name(self) -> str:
-        """Model identity, e.g. ``"hashing-v1-384"``; stored with every vector."""
-        ...
-
-    @property
-    def dim(self) -> int:
-        """Vector dimension."""
-        ...
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """A (len(texts), dim) float32 array of unit rows (zero rows for empty texts)."""
-        ...
-
+__all__ = ["HashingEmbedder"]
 
 _WORD_WEIGHT = 1.0
 _BIGRAM_WEIGHT = 0.7
