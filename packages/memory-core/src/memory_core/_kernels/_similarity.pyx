@@ -11,117 +11,13 @@ import numpy as np
 from libc.math cimport INFINITY, sqrtf
 from libc.stdint cimport int64_t
 
+from memory_core._kernels._topk_heap cimport heap_offer, heap_sort_best_first
+
 # Rows scanned per block when several queries share one pass: 128 KiB of rows
 # stays in L2 while every query of the batch visits it.
 cdef Py_ssize_t _BLOCK_BYTES = 128 * 1024
 
 
-cdef inline float _rank_key(float score) noexcept nogil:
-    # NaN (from non-finite or overflowing matrix values) must still order
-    # totally, or the heap invariant breaks; it ranks with -inf.
-    if score != score:
-        return -INFINITY
-    return score
-
-
-cdef inline bint _worse(
-    float score_a, int64_t index_a, float score_b, int64_t index_b
-) noexcept nogil:
-    cdef float key_a = _rank_key(score_a)
-    cdef float key_b = _rank_key(score_b)
-    if key_a != key_b:
-        return key_a < key_b
-    return index_a > index_b
-
-
-cdef inline void _sift_down(
-    float* scores, int64_t* indices, Py_ssize_t size, Py_ssize_t pos
-) noexcept nogil:
-    # Min-heap on "worse": the root is the entry the next better row evicts.
-    cdef Py_ssize_t child
-    cdef float score = scores[pos]
-    cdef int64_t index = indices[pos]
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        if child + 1 < size and _worse(
-            scores[child + 1], indices[child + 1], scores[child], indices[child]
-        ):
-            child += 1
-        if not _worse(scores[child], indices[child], score, index):
-            break
-        scores[pos] = scores[child]
-        indices[pos] = indices[child]
-        pos = child
-    scores[pos] = score
-    indices[pos] = index
-
-
-cdef inline void _sift_up(
-    float* scores, int64_t* indices, Py_ssize_t pos
-) noexcept nogil:
-    cdef Py_ssize_t parent
-    cdef float score = scores[pos]
-    cdef int64_t index = indices[pos]
-    while pos > 0:
-        parent = (pos - 1) // 2
-        if not _worse(score, index, scores[parent], indices[parent]):
-            break
-        scores[pos] = scores[parent]
-        indices[pos] = indices[parent]
-        pos = parent
-    scores[pos] = score
-    indices[pos] = index
-
-
-cdef inline void _heap_offer(
-    float* scores,
-    int64_t* indices,
-    Py_ssize_t k,
-    Py_ssize_t* size,
-    float* threshold,
-    float score,
-    int64_t index,
-) noexcept nogil:
-    # Rows arrive in increasing index order, so a row that only ties the
-    # current worst entry never displaces it: strict ">" is the full test.
-    if size[0] < k:
-        scores[size[0]] = score
-        indices[size[0]] = index
-        _sift_up(scores, indices, size[0])
-        size[0] += 1
-        if size[0] == k:
-            threshold[0] = _rank_key(scores[0])
-    elif score > threshold[0]:
-        scores[0] = score
-        indices[0] = index
-        _sift_down(scores, indices, k, 0)
-        threshold[0] = _rank_key(scores[0])
-
-
-cdef inline void _heap_sort_best_first(
-    float* scores, int64_t* indices, Py_ssize_t size
-) noexcept nogil:
-    # Popping the worst entry to the back leaves the array best-first.
-    cdef float score
-    cdef int64_t index
-    while size > 1:
-        size -= 1
-        score = scores[size]
-        index = indices[size]
-        scores[size] = scores[0]
-        indices[size] = indices[0]
-        scores[0] = score
-        indices[0] = index
-        _sift_down(scores, indices, size, 0)
-
-
-# The two inner products are C with GCC/Clang vector extensions: gcc 12 -O3
-# vectorizes a single scalar multi-accumulator reduction, but not the fused
-# dot-plus-norm one (measured 4x slower), and -ffast-math is off the table.
-# vector_size(16) is baseline on x86-64 (SSE2) and aarch64 (NEON), so no -march
-# flag is needed; other compilers get the scalar loops.
 cdef extern from *:
     """
     #include <string.h>
@@ -281,7 +177,7 @@ cdef inline void _offer(
     float score,
     Py_ssize_t i,
 ) noexcept nogil:
-    _heap_offer(
+    heap_offer(
         out_scores + qi * k, out_indices + qi * k, k, &sizes[qi], &thresholds[qi], score, i
     )
 
@@ -350,7 +246,7 @@ cdef void _scan(
         start = stop
 
     for qi in range(nq):
-        _heap_sort_best_first(out_scores + qi * k, out_indices + qi * k, sizes[qi])
+        heap_sort_best_first(out_scores + qi * k, out_indices + qi * k, sizes[qi])
 
 
 def topk_cosine(matrix, query, k, *, assume_normalized=False):

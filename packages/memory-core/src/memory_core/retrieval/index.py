@@ -44,6 +44,8 @@ _CANDIDATES_PER_RESULT = 10
 _MIN_CANDIDATES = 100
 _MMR_POOL_PER_RESULT = 4
 _OBSERVATION_CHARS = 500
+#: How many times the task description's words count in an episode's BM25 document.
+TASK_BOOST = 5
 _COMPACT_MIN_DEAD = 1024
 _STATUS_CODES = {"success": 0, "partial": 1, "failure": 2, "abstained": 3}
 _NO_STATUS = -1
@@ -70,6 +72,19 @@ def episode_document(episode: Episode) -> str:
         reflection = episode.reflection
         parts.extend([*reflection.successes, *reflection.improvements, *reflection.insights])
     return "\n".join(parts)
+
+
+def episode_tokens(episode: Episode) -> list[str]:
+    """BM25 terms of an episode: its document, the task description counted ``TASK_BOOST`` times.
+
+    The task description says what the episode was for; step output mostly
+    says how it went. Counting the task's words more (a one-field take on
+    BM25F) ranks episodes of the same task above ones that merely ran similar
+    tools.
+    """
+    return tokenize(episode.task_description) * (TASK_BOOST - 1) + tokenize(
+        episode_document(episode)
+    )
 
 
 class EpisodeIndex:
@@ -165,7 +180,7 @@ class EpisodeIndex:
         self._contexts.set(slot, episode.context, episode.tags)
         self._alive[slot] = True
         self._slot_of[episode.id] = slot
-        self._bm25.add(slot, tokenize(episode_document(episode)))
+        self._bm25.add(slot, episode_tokens(episode))
         self.generation += 1
 
     def remove(self, episode_id: uuid.UUID) -> bool:
