@@ -136,7 +136,9 @@ class EpisodeIndex:
         """Make room for ``extra`` more episodes without reallocating (e.g. before a bulk load)."""
         needed = len(self._ids) + extra
         if needed > self._capacity:
-            self._resize(needed)
+            # Geometric growth keeps many small reservations linear overall; capacity
+            # beyond the rows written is never touched, so it costs address space only.
+            self._resize(max(needed, self._capacity + self._capacity // 2))
 
     @property
     def _capacity(self) -> int:
