@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from ._similarity_py import best_first
+
 __all__ = ["MAX_DIM", "TopkInt8Args", "check_topk_int8_args", "quantize_rows", "topk_int8"]
 
 MAX_DIM = 65_536
@@ -103,29 +105,7 @@ def topk_int8(
     # The kernel's float32 expression, in its order: dot * (row scale * query scale).
     factors = args.scales[None, :] * query_scales[:, None]
     scores = dots.astype(np.float32) * factors
-    out_indices, out_scores = _best_first(scores, kk)
+    out_indices, out_scores = best_first(scores, kk)
     if args.single:
         return out_indices[0], out_scores[0]
-    return out_indices, out_scores
-
-
-def _best_first(scores: Floats, k: int) -> tuple[npt.NDArray[np.int64], Floats]:
-    """Per row of ``scores``: the ``k`` best columns, higher score then lower index first."""
-    nq, n = scores.shape
-    # NaN (a NaN or infinite scale) ranks with -inf so the order is total.
-    keys = np.where(np.isnan(scores), np.float32(-np.inf), scores)
-    out_indices = np.empty((nq, k), dtype=np.int64)
-    out_scores = np.empty((nq, k), dtype=np.float32)
-    for qi in range(nq):
-        neg = -keys[qi]
-        if k < n:
-            # Every column tying the k-th best stays a candidate, so the
-            # stable order below still decides ties by index.
-            kth = np.partition(neg, k - 1)[k - 1]
-            candidates = np.flatnonzero(neg <= kth)
-        else:
-            candidates = np.arange(n)
-        order = candidates[np.lexsort((candidates, neg[candidates]))][:k]
-        out_indices[qi] = order
-        out_scores[qi] = scores[qi, order]
     return out_indices, out_scores

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["topk_cosine"]
+__all__ = ["best_first", "topk_cosine"]
 
 
 def topk_cosine(
@@ -43,23 +43,7 @@ def topk_cosine(
     kk = min(k, n)
 
     scores = _scores(mat, queries, assume_normalized=assume_normalized)
-    # NaN (from non-finite matrix values) ranks with -inf so the order is total.
-    keys = np.where(np.isnan(scores), np.float32(-np.inf), scores)
-    out_indices = np.empty((queries.shape[0], kk), dtype=np.int64)
-    out_scores = np.empty((queries.shape[0], kk), dtype=np.float32)
-    for qi in range(queries.shape[0]):
-        neg = -keys[qi]
-        if kk < n:
-            # Every row tying the k-th best stays a candidate, so the stable
-            # sort below still decides ties by index.
-            kth = np.partition(neg, kk - 1)[kk - 1]
-            candidates = np.flatnonzero(neg <= kth)
-        else:
-            candidates = np.arange(n)
-        # lexsort: the last key is primary, so this is (-score, index) ascending.
-        order = candidates[np.lexsort((candidates, neg[candidates]))][:kk]
-        out_indices[qi] = order
-        out_scores[qi] = scores[qi, order]
+    out_indices, out_scores = best_first(scores, kk)
     if single:
         return out_indices[0], out_scores[0]
     return out_indices, out_scores
@@ -82,3 +66,27 @@ def _scores(
     zero = denom == 0
     safe_denom = np.where(zero, np.float32(1), denom)
     return np.where(zero, np.float32(0), dots / safe_denom).astype(np.float32, copy=False)
+
+
+def best_first(
+    scores: npt.NDArray[np.float32], k: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Per row of ``scores``: the ``k`` best columns, higher score then lower index first."""
+    nq, n = scores.shape
+    # NaN (non-finite inputs) ranks with -inf so the order is total.
+    keys = np.where(np.isnan(scores), np.float32(-np.inf), scores)
+    out_indices = np.empty((nq, k), dtype=np.int64)
+    out_scores = np.empty((nq, k), dtype=np.float32)
+    for qi in range(nq):
+        neg = -keys[qi]
+        if k < n:
+            # Every column tying the k-th best stays a candidate, so the
+            # stable order below still decides ties by index.
+            kth = np.partition(neg, k - 1)[k - 1]
+            candidates = np.flatnonzero(neg <= kth)
+        else:
+            candidates = np.arange(n)
+        order = candidates[np.lexsort((candidates, neg[candidates]))][:k]
+        out_indices[qi] = order
+        out_scores[qi] = scores[qi, order]
+    return out_indices, out_scores

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from memory_core import TaskContext
+
 from ..settings import NAMESPACE_PATTERN
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "StrictFlag",
     "Tags",
     "Tokens",
+    "task_context",
 ]
 
 #: A canonical, hyphenated UUID (any version), as returned by start_episode.
@@ -75,3 +78,20 @@ Offset = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Count = Annotated[int, Field(strict=True, ge=1, le=1_000_000)]
 Rate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 StrictFlag = Annotated[bool, Field(strict=True)]
+
+
+def task_context(
+    domain: str | None,
+    language: str | None,
+    framework: str | None,
+    tags: list[str] | None,
+    complexity: Complexity = "moderate",
+) -> TaskContext:
+    """The TaskContext a tool's context arguments describe (domain defaults to ``"general"``)."""
+    return TaskContext(
+        language=language,
+        domain=domain or "general",
+        tags=tuple(tags or ()),
+        framework=framework,
+        complexity=complexity,
+    )

@@ -6,7 +6,7 @@ Every tool takes an optional ``namespace``; an id from another namespace is
 
 from mcp_types import ToolAnnotations
 
-from memory_core import ExecutionStep, TaskContext, TaskOutcome
+from memory_core import ExecutionStep, TaskOutcome
 
 from ..namespaces import MemoryPool
 from ._arguments import (
@@ -25,6 +25,7 @@ from ._arguments import (
     StrictFlag,
     Tags,
     Tokens,
+    task_context,
 )
 from ._errors import tool_errors
 from ._registry import ToolSet
@@ -67,13 +68,7 @@ def register_episode_tools(tools: ToolSet, pool: MemoryPool) -> None:
         Tags (2-100 chars of a-z, 0-9, '_' or '-') describe both the task and its context.
         """
         with tool_errors():
-            context = TaskContext(
-                language=language,
-                domain=domain,
-                tags=tuple(tags or ()),
-                framework=framework,
-                complexity=complexity,
-            )
+            context = task_context(domain, language, framework, tags, complexity)
             async with pool.lease(namespace) as memory:
                 episode = await memory.start_episode(
                     task_description, context, task_type=task_type, tags=tags or ()
@@ -166,12 +161,7 @@ def register_episode_tools(tools: ToolSet, pool: MemoryPool) -> None:
         episodes from other domains rank lower but are not dropped.
         """
         with tool_errors():
-            context = TaskContext(
-                language=language,
-                domain=domain or "general",
-                tags=tuple(tags or ()),
-                framework=framework,
-            )
+            context = task_context(domain, language, framework, tags)
             async with pool.lease(namespace) as memory:
                 retrieved = await memory.retrieve_relevant_context(query, context, limit)
             return QueryResult(results=[hit(item) for item in retrieved])

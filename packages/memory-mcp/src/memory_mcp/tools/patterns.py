@@ -10,7 +10,7 @@
 
 from mcp_types import ToolAnnotations
 
-from memory_core import Pattern, TaskContext
+from memory_core import Pattern
 
 from ..namespaces import MemoryPool
 from ._arguments import (
@@ -24,6 +24,7 @@ from ._arguments import (
     ShortName,
     StrictFlag,
     Tags,
+    task_context,
 )
 from ._errors import tool_errors
 from ._registry import ToolSet
@@ -127,13 +128,7 @@ def register_pattern_tools(tools: ToolSet, pool: MemoryPool) -> None:
         recorded effectiveness; report back with record_pattern_feedback.
         """
         with tool_errors():
-            context = TaskContext(
-                language=language,
-                domain=domain or "general",
-                tags=tuple(tags or ()),
-                framework=framework,
-                complexity=complexity,
-            )
+            context = task_context(domain, language, framework, tags, complexity)
             async with pool.lease(namespace) as memory:
                 matches = await memory.retrieve_relevant_patterns(task_description, context, limit)
             return RecommendPatternsResult(recommendations=[recommendation(m) for m in matches])
@@ -152,12 +147,7 @@ def register_pattern_tools(tools: ToolSet, pool: MemoryPool) -> None:
         Confidence is a Wilson lower bound in [0, 1]; most trustworthy first.
         """
         with tool_errors():
-            context = TaskContext(
-                language=language,
-                domain=domain or "general",
-                tags=tuple(tags or ()),
-                framework=framework,
-            )
+            context = task_context(domain, language, framework, tags)
             async with pool.lease(namespace) as memory:
                 heuristics = await memory.retrieve_heuristics(context, limit)
             return HeuristicsResult(heuristics=[heuristic_record(h) for h in heuristics])
