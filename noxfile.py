@@ -11,6 +11,7 @@
     nox -s demo         records realistic episodes and shows what memory retrieves
     nox -s eval         retrieval quality: hybrid against each signal alone (recall, MRR, nDCG)
     nox -s embeddings   the sentence-transformers provider, offline (installs torch; not in CI)
+    nox -s reliability  SIGKILL, 4 processes, sqld restart, disk full, 8-agent soak -> REPORT.md
 
 Packages are installed as built wheels (not editable), so tests see exactly what
 users get, compiled kernels included.
@@ -50,6 +51,7 @@ TEST_DEPS = [
     "pyjwt>=2.8",
     "httpx>=0.27",
     "usearch>=2.12",
+    "opentelemetry-sdk>=1.28",
 ]
 # A real sqld must run in the tests: missing it is a failure, never a skip.
 TEST_ENV = {"MEMORY_REQUIRE_SQLD": "1"}
@@ -240,3 +242,33 @@ def embeddings(session: nox.Session) -> None:
         "no:cacheprovider",
         env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": session.create_tmp()},
     )
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """The reliability suite; rewrites reliability/REPORT.md and reliability/report.json.
+
+    Runs the scenarios (pytest reliability/), then ``reliability/soak.py`` (8 agents over
+    MCP HTTP, ``RELIABILITY_SOAK_SECONDS``, default 60 s), then the report. The report is
+    written even when a scenario fails; the session fails afterwards in that case.
+    """
+    import time
+
+    started = time.time()
+    install_packages(session, *TEST_DEPS)
+    env = {**TEST_ENV, "PYTHONUNBUFFERED": "1"}
+    seconds = os.environ.get("RELIABILITY_SOAK_SECONDS", "60")
+    session.run("python", "reliability/report.py", "--clean")
+    # 1 = some test failed: still measure the rest and write the report, then fail below.
+    session.run("pytest", "reliability", *session.posargs, env=env, success_codes=[0, 1])
+    session.run(
+        "python",
+        "reliability/soak.py",
+        "--duration",
+        seconds,
+        "--agents",
+        "8",
+        env=env,
+        success_codes=[0, 1],
+    )
+    session.run("python", "reliability/report.py", "--started", str(started), env=env)

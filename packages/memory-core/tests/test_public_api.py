@@ -18,7 +18,9 @@ MODULES = [
     "memory_core.lifecycle",
     "memory_core.mining",
     "memory_core.models",
+    "memory_core.observability",
     "memory_core.patterns",
+    "memory_core.redaction",
     "memory_core.reflection",
     "memory_core.retrieval",
     "memory_core.retrieval.fusion",
@@ -26,6 +28,7 @@ MODULES = [
     "memory_core.similarity",
     "memory_core.stats",
     "memory_core.storage",
+    "memory_core.storage.instrumented",
     "memory_core.text",
     "memory_core.validation",
 ]

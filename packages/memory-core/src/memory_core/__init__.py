@@ -32,6 +32,9 @@ from .patterns import Heuristic as Heuristic
 from .patterns import Pattern as Pattern
 from .patterns import PatternMatch as PatternMatch
 from .patterns import ToolSequence as ToolSequence
+from .redaction import RedactionConfig as RedactionConfig
+from .redaction import RedactionStats as RedactionStats
+from .redaction import SecretRedactor as SecretRedactor
 from .stats import MemoryStats as MemoryStats
 from .sync import SyncSelfLearningMemory as SyncSelfLearningMemory
 
@@ -56,10 +59,13 @@ __all__ = [
     "NotFoundError",
     "Pattern",
     "PatternMatch",
+    "RedactionConfig",
+    "RedactionStats",
     "Reflection",
     "RetrievalWeights",
     "RetrievedEpisode",
     "RewardScore",
+    "SecretRedactor",
     "SelfLearningMemory",
     "StorageError",
     "SyncSelfLearningMemory",

@@ -7,6 +7,7 @@ from typing import Literal
 import msgspec
 
 from .errors import ValidationError
+from .redaction import RedactionConfig
 
 __all__ = ["LearningConfig", "Limits", "MemoryConfig", "RetrievalWeights"]
 
@@ -151,6 +152,8 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
             embedding model does: ``"reembed"`` every episode (logged with
             progress) or ``"error"`` (raise
             :class:`~memory_core.errors.EmbeddingModelChangedError`).
+        redaction: write-time redaction of secrets (off by default; see
+            :class:`~memory_core.redaction.RedactionConfig`).
     """
 
     limits: Limits = msgspec.field(default_factory=Limits)
@@ -174,6 +177,7 @@ class MemoryConfig(msgspec.Struct, frozen=True, kw_only=True):
     query_cache_size: int = 256
     query_cache_ttl_s: float = 60.0
     on_embedder_change: Literal["reembed", "error"] = "reembed"
+    redaction: RedactionConfig = msgspec.field(default_factory=RedactionConfig)
 
     def __post_init__(self) -> None:
         if not self.recency_half_life_days > 0:

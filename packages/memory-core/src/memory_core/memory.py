@@ -35,11 +35,15 @@ from .models import (
     TaskOutcome,
     utc_now,
 )
+from .observability.metrics import storage_retries
+from .observability.tracing import span
 from .patterns import Heuristic, Pattern, PatternMatch
+from .redaction import SecretRedactor
 from .reflection import InsightHook
 from .retrieval import EpisodeRetriever
-from .stats import MemoryStats, OperationCounters
+from .stats import MemoryStats, OperationCounters, StorageMetrics
 from .storage import InMemoryStorage, StorageBackend, SyncReport, TieredStorage
+from .storage.instrumented import InstrumentedStorage, instrument_storage_view
 from .validation import (
     check_episode_size,
     normalize_tags,
@@ -108,11 +112,15 @@ class SelfLearningMemory:
         self.config = config or MemoryConfig()
         self.storage: StorageBackend = storage if storage is not None else InMemoryStorage()
         self.embedder: Embedder = embedder or HashingEmbedder(self.config.embedding_dim)
+        # Every storage call of the memory goes through this: spans, counters, latency.
+        self._instrumented = InstrumentedStorage(self.storage)
+        self._store: StorageBackend = instrument_storage_view(self._instrumented)
         self._reflection_hook = reflection_hook
         self._reembed_progress = reembed_progress
-        self._retriever = EpisodeRetriever(self.storage, self.embedder, self.config)
-        self._learning = LearningService(self.storage, self.config)
+        self._retriever = EpisodeRetriever(self._store, self.embedder, self.config)
+        self._learning = LearningService(self._store, self.config)
         self._counters = OperationCounters()
+        self._redactor = SecretRedactor(self.config.redaction)
         self._stack: AsyncExitStack | None = None
         self._locks: list[anyio.Lock] = []
 
@@ -129,8 +137,8 @@ class SelfLearningMemory:
         try:
             stack.push_async_callback(self.storage.close)
             # Fresh process state on every open: storage is the source of truth.
-            self._retriever = EpisodeRetriever(self.storage, self.embedder, self.config)
-            self._learning = LearningService(self.storage, self.config)
+            self._retriever = EpisodeRetriever(self._store, self.embedder, self.config)
+            self._learning = LearningService(self._store, self.config)
             self._locks = [anyio.Lock() for _ in range(_LOCK_STRIPES)]
             await self._learning.load_stored()
             await self._retriever.load(self._learning.observe_loaded, self._reembed_progress)
@@ -206,7 +214,7 @@ class SelfLearningMemory:
         """Begin recording a task; returns the stored in-progress episode."""
         self._require_open()
         limits = self.config.limits
-        with self._counters.track("start_episode"):
+        with self._counters.track("start_episode") as call:
             description = validate_task_description(task_description, limits)
             valid_context = validate_context(context, limits)
             if task_type is not None:
@@ -219,12 +227,14 @@ class SelfLearningMemory:
                 tags=normalize_tags(tags, limits, "tags"),
                 metadata=validate_metadata(metadata, limits),
             )
+            episode = self._redactor.episode(episode, limits)  # secrets out before storing
+            call.bind_episode(episode.id)
             check_episode_size(episode, limits)
-            await self.storage.put_episode(episode)
+            await self._store.put_episode(episode)
             return episode
 
     async def _in_progress(self, episode_id: uuid.UUID, operation: str) -> Episode:
-        episode = await self.storage.get_episode(episode_id)
+        episode = await self._store.get_episode(episode_id)
         if episode is None:
             raise NotFoundError(f"episode {episode_id} does not exist")
         if episode.is_completed:
@@ -237,9 +247,11 @@ class SelfLearningMemory:
         """Append a step to an in-progress episode; returns its 1-based step number."""
         self._require_open()
         limits = self.config.limits
-        with self._counters.track("log_step"):
+        with self._counters.track("log_step") as call:
             episode_uuid = validate_episode_id(episode_id)
+            call.bind_episode(episode_uuid)
             valid_step = validate_step(step, limits)
+            valid_step = self._redactor.step(valid_step, limits)
             async with self._episode_lock(episode_uuid):
                 episode = await self._in_progress(episode_uuid, "log a step")
                 if len(episode.steps) >= limits.max_steps_per_episode:
@@ -250,28 +262,34 @@ class SelfLearningMemory:
                     )
                 updated = lifecycle.add_step(episode, valid_step)
                 check_episode_size(updated, limits)
-                await self.storage.put_episode(updated)
+                await self._store.put_episode(updated)
                 return len(updated.steps)
 
     async def complete_episode(self, episode_id: uuid.UUID | str, outcome: TaskOutcome) -> Episode:
         """Record the outcome; returns the episode with reward and reflection set."""
         self._require_open()
-        with self._counters.track("complete_episode"):
+        with self._counters.track("complete_episode") as call:
             episode_uuid = validate_episode_id(episode_id)
+            call.bind_episode(episode_uuid)
             valid_outcome = validate_outcome(outcome, self.config.limits)
+            valid_outcome = self._redactor.outcome(valid_outcome, self.config.limits)
             async with self._episode_lock(episode_uuid):
                 episode = await self._in_progress(episode_uuid, "complete it")
-                completed = lifecycle.complete(
-                    episode, valid_outcome, now=utc_now(), reflection_hook=self._reflection_hook
-                )
+                with span("lifecycle.complete"):
+                    completed = lifecycle.complete(
+                        episode, valid_outcome, now=utc_now(), reflection_hook=self._reflection_hook
+                    )
                 check_episode_size(completed, self.config.limits)
-                await self.storage.put_episode(completed)
-                await self._retriever.add([completed])
+                await self._store.put_episode(completed)
+                with span("retrieval.index", **{"memory.episodes": 1}):
+                    await self._retriever.add([completed])
             # Stored and indexed first: a learning failure or a full queue never loses it.
             if self.config.learn_synchronously:
-                await self._learning.learn([completed])
+                with span("learning.learn", **{"memory.episodes": 1}):
+                    await self._learning.learn([completed])
             else:
-                await self._learning.queue.put(completed)
+                with span("learning.enqueue"):
+                    await self._learning.queue.put(completed)
             return completed
 
     async def import_episodes(self, episodes: Iterable[Episode], *, learn: bool = True) -> int:
@@ -290,6 +308,7 @@ class SelfLearningMemory:
             for position, candidate in enumerate(episodes):
                 try:
                     episode = validate_episode(candidate, limits)
+                    episode = self._redactor.episode(episode, limits)
                 except ValidationError as exc:
                     raise ValidationError(f"episodes[{position}]: {exc}", field=exc.field) from exc
                 if episode.outcome is None:
@@ -299,7 +318,7 @@ class SelfLearningMemory:
                 prepared.append(lifecycle.ensure_scored(episode, self._reflection_hook))
             for start in range(0, len(prepared), _INDEX_BATCH):
                 batch = prepared[start : start + _INDEX_BATCH]
-                await self.storage.put_episodes(batch)
+                await self._store.put_episodes(batch)
                 await self._retriever.add(batch)
                 if learn:
                     await self._learning.learn(batch)
@@ -309,11 +328,13 @@ class SelfLearningMemory:
     async def get_episode(self, episode_id: uuid.UUID | str) -> Episode:
         """The episode with this id; NotFoundError if there is none."""
         self._require_open()
-        episode_uuid = validate_episode_id(episode_id)
-        episode = await self.storage.get_episode(episode_uuid)
-        if episode is None:
-            raise NotFoundError(f"episode {episode_uuid} does not exist")
-        return episode
+        with self._counters.track("get_episode") as call:
+            episode_uuid = validate_episode_id(episode_id)
+            call.bind_episode(episode_uuid)
+            episode = await self._store.get_episode(episode_uuid)
+            if episode is None:
+                raise NotFoundError(f"episode {episode_uuid} does not exist")
+            return episode
 
     async def list_episodes(
         self,
@@ -327,27 +348,30 @@ class SelfLearningMemory:
     ) -> list[Episode]:
         """Episodes newest first, filtered by domain, tags (all must match) and outcome status."""
         self._require_open()
-        query = validate_episode_query(
-            self.config.limits,
-            domain=domain,
-            tags=tags,
-            outcome=outcome,
-            since=since,
-            limit=limit,
-            offset=offset,
-        )
-        return await self.storage.list_episodes(query)
+        with self._counters.track("list_episodes"):
+            query = validate_episode_query(
+                self.config.limits,
+                domain=domain,
+                tags=tags,
+                outcome=outcome,
+                since=since,
+                limit=limit,
+                offset=offset,
+            )
+            return await self._store.list_episodes(query)
 
     async def delete_episode(self, episode_id: uuid.UUID | str) -> None:
         """Delete an episode everywhere; NotFoundError if there is none."""
         self._require_open()
-        episode_uuid = validate_episode_id(episode_id)
-        async with self._episode_lock(episode_uuid):
-            episode = await self.storage.get_episode(episode_uuid)
-            if episode is None or not await self.storage.delete_episode(episode_uuid):
-                raise NotFoundError(f"episode {episode_uuid} does not exist")
-            self._retriever.remove(episode_uuid)
-        await self._learning.forget(episode)
+        with self._counters.track("delete_episode") as call:
+            episode_uuid = validate_episode_id(episode_id)
+            call.bind_episode(episode_uuid)
+            async with self._episode_lock(episode_uuid):
+                episode = await self._store.get_episode(episode_uuid)
+                if episode is None or not await self._store.delete_episode(episode_uuid):
+                    raise NotFoundError(f"episode {episode_uuid} does not exist")
+                self._retriever.remove(episode_uuid)
+            await self._learning.forget(episode)
 
     async def retrieve_relevant_context(
         self,
@@ -392,10 +416,11 @@ class SelfLearningMemory:
                 limits, domain=domain, tags=tags, outcome=outcome, since=since, until=until
             )
             mix = validate_diversity(diversity)
-            hits = await self._retriever.search(
-                query, valid_context, count, filters=filters, diversity=mix, now=utc_now()
-            )
-            episodes = await self.storage.get_episodes([hit.episode_id for hit in hits])
+            with span("retrieval.search", **{"memory.limit": count}):
+                hits = await self._retriever.search(
+                    query, valid_context, count, filters=filters, diversity=mix, now=utc_now()
+                )
+            episodes = await self._store.get_episodes([hit.episode_id for hit in hits])
             by_id = {episode.id: episode for episode in episodes}
             return [
                 RetrievedEpisode(
@@ -450,16 +475,17 @@ class SelfLearningMemory:
     async def record_pattern_feedback(self, pattern_id: uuid.UUID | str, helped: bool) -> Pattern:
         """Record that a pattern was applied and whether it helped; returns the updated pattern."""
         self._require_open()
-        pattern_uuid = validate_episode_id(pattern_id, "pattern_id")
-        if not isinstance(helped, bool):
-            raise ValidationError(
-                f"helped: must be a bool, got {type(helped).__name__}", field="helped"
+        with self._counters.track("record_pattern_feedback"):
+            pattern_uuid = validate_episode_id(pattern_id, "pattern_id")
+            if not isinstance(helped, bool):
+                raise ValidationError(
+                    f"helped: must be a bool, got {type(helped).__name__}", field="helped"
+                )
+            pattern = await self._learning.feedback(pattern_uuid, helped)
+            self._retriever.record_feedback(
+                pattern.id, self._learning.evidence_of(pattern), self._pattern_score(pattern)
             )
-        pattern = await self._learning.feedback(pattern_uuid, helped)
-        self._retriever.record_feedback(
-            pattern.id, self._learning.evidence_of(pattern), self._pattern_score(pattern)
-        )
-        return pattern
+            return pattern
 
     async def sync_memories(self) -> SyncReport:
         """Reconcile the cache with durable storage (durable wins) and report the changes.
@@ -472,19 +498,30 @@ class SelfLearningMemory:
                 return await self.storage.sync_memories()
             return SyncReport()
 
+    def _storage_metrics(self) -> StorageMetrics:
+        cache = self.storage if isinstance(self.storage, TieredStorage) else None
+        return StorageMetrics(
+            calls=self._instrumented.snapshot(),
+            retries=sum(storage_retries().values()),
+            cache_hits=cache.hits if cache is not None else None,
+            cache_misses=cache.misses if cache is not None else None,
+        )
+
     async def stats(self) -> MemoryStats:
         """Counts of stored items and per-operation call counters and latencies."""
         self._require_open()
         return MemoryStats(
-            episodes=await self.storage.count_episodes(),
-            completed_episodes=await self.storage.count_episodes(completed=True),
+            episodes=await self._store.count_episodes(),
+            completed_episodes=await self._store.count_episodes(completed=True),
             indexed_episodes=len(self._retriever.index),
-            patterns=await self.storage.count_patterns(),
-            heuristics=await self.storage.count_heuristics(),
+            patterns=await self._store.count_patterns(),
+            heuristics=await self._store.count_heuristics(),
             embedder=self.embedder.name,
             storage=type(self.storage).__name__,
             operations=self._counters.snapshot(),
             learning=self._learning.stats(),
             retrieval=self._retriever.stats(),
+            storage_metrics=self._storage_metrics(),
             uptime_s=time.monotonic() - self._counters.started,
+            redaction=self._redactor.stats(),
         )

@@ -1,30 +1,80 @@
-"""Observable counters: calls, errors and latency per operation, and the stats snapshot."""
+"""Observable counters: calls, errors and latency per operation, and the stats snapshot.
+
+:meth:`OperationCounters.track` is the one place an operation is instrumented:
+it counts the call, times it into a window and a histogram, opens a tracing
+span, puts the operation (and, once bound, the episode id) on every log record
+made inside, and logs the outcome.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import msgspec
 
+from .errors import EpisodeStateError, NotFoundError, ValidationError
 from .learning.service import LearningStats
+from .observability._context import reset_field, set_field
+from .observability.metrics import HistogramSnapshot, LatencyHistogram
+from .observability.tracing import span
+from .redaction import RedactionStats
 from .retrieval.engine import RetrievalStats
 
-__all__ = ["MemoryStats", "OperationCounters", "OperationStats"]
+__all__ = [
+    "MemoryStats",
+    "OperationCounters",
+    "OperationStats",
+    "StorageMetrics",
+    "TrackedCall",
+]
 
 _LATENCY_WINDOW = 1024
+# Errors that answer a caller's mistake: routine, logged at INFO. Anything else is WARNING.
+_CALLER_ERRORS = (ValidationError, NotFoundError, EpisodeStateError)
 
 
 class OperationStats(msgspec.Struct, frozen=True, kw_only=True):
-    """Calls, failed calls and latency percentiles (over the last 1,024 calls) of one operation."""
+    """Calls, failed calls and latency of one operation.
+
+    Percentiles cover the last 1,024 calls; ``histogram`` covers every call.
+    """
 
     calls: int
     errors: int
     mean_ms: float
     p50_ms: float
     p95_ms: float
+    p99_ms: float
+    histogram: HistogramSnapshot
+
+
+class StorageMetrics(msgspec.Struct, frozen=True, kw_only=True):
+    """How the memory's storage is doing.
+
+    ``calls`` has one entry per storage method the memory called; ``retries``
+    counts retried requests of remote backends in this process (all memories);
+    ``cache_hits`` / ``cache_misses`` are the tiered cache's lookups (``None``
+    without a cache).
+    """
+
+    calls: dict[str, OperationStats]
+    retries: int
+    cache_hits: int | None
+    cache_misses: int | None
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        """Share of cache lookups that hit, or ``None`` without a cache or lookups."""
+        if self.cache_hits is None or self.cache_misses is None:
+            return None
+        total = self.cache_hits + self.cache_misses
+        return self.cache_hits / total if total else None
 
 
 class MemoryStats(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,17 +90,23 @@ class MemoryStats(msgspec.Struct, frozen=True, kw_only=True):
     operations: dict[str, OperationStats]
     learning: LearningStats
     retrieval: RetrievalStats
+    storage_metrics: StorageMetrics
     uptime_s: float
+    #: Secrets replaced before storing (see :class:`memory_core.redaction.RedactionConfig`).
+    redaction: RedactionStats = msgspec.field(
+        default_factory=lambda: RedactionStats(enabled=False, values_redacted=0, by_kind={})
+    )
 
 
 class _Operation:
-    __slots__ = ("calls", "errors", "latencies", "total_s")
+    __slots__ = ("calls", "errors", "histogram", "latencies", "total_s")
 
     def __init__(self) -> None:
         self.calls = 0
         self.errors = 0
         self.total_s = 0.0
         self.latencies: deque[float] = deque(maxlen=_LATENCY_WINDOW)
+        self.histogram = LatencyHistogram()
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -60,30 +116,102 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-class OperationCounters:
-    """Counts calls and measures their latency; ``track`` wraps one call."""
+class TrackedCall:
+    """The call being tracked: lets the code inside name the episode it is about."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_span", "_token", "episode_id")
+
+    def __init__(self, current_span: Any) -> None:
+        self._span = current_span
+        self._token: Any = None
+        self.episode_id: str | None = None
+
+    def bind_episode(self, episode_id: uuid.UUID | str) -> None:
+        """Put ``episode_id`` on the span and on log records for the rest of the call."""
+        self.episode_id = str(episode_id)
+        if self._token is None:
+            self._token = set_field("episode_id", self.episode_id)
+        if self._span is not None:
+            self._span.set_attribute("memory.episode_id", self.episode_id)
+
+    def _unbind(self) -> None:
+        if self._token is not None:
+            reset_field("episode_id", self._token)
+            self._token = None
+
+
+class OperationCounters:
+    """Counts calls and measures their latency; ``track`` wraps one call.
+
+    Args:
+        span_prefix: first part of the span names (``memory.start_episode``).
+        logger: where outcomes are logged (each call at DEBUG, failures higher).
+        log_context: whether the operation name goes on log records made inside.
+    """
+
+    def __init__(
+        self,
+        span_prefix: str = "memory",
+        *,
+        logger: logging.Logger | None = None,
+        log_context: bool = True,
+    ) -> None:
         self.started = time.monotonic()
         self._operations: dict[str, _Operation] = {}
+        self._prefix = span_prefix
+        self._logger = logger or logging.getLogger("memory_core")
+        self._log_context = log_context
 
     @contextmanager
-    def track(self, name: str) -> Iterator[None]:
+    def track(self, name: str) -> Iterator[TrackedCall]:
         """Count one call of ``name``; an exception counts as an error and propagates."""
         operation = self._operations.get(name)
         if operation is None:
             operation = self._operations[name] = _Operation()
+        token = set_field("operation", name) if self._log_context else None
         start = time.perf_counter()
+        call: TrackedCall | None = None
         try:
-            yield
-        except BaseException:
+            with span(f"{self._prefix}.{name}") as current:
+                call = TrackedCall(current)
+                yield call
+        except BaseException as exc:
             operation.errors += 1
+            self._log_failure(name, exc, time.perf_counter() - start)
             raise
+        else:
+            if self._logger.isEnabledFor(logging.DEBUG):
+                self._logger.debug(
+                    "%s.%s ok in %.2f ms",
+                    self._prefix,
+                    name,
+                    1000.0 * (time.perf_counter() - start),
+                )
         finally:
             elapsed = time.perf_counter() - start
             operation.calls += 1
             operation.total_s += elapsed
             operation.latencies.append(elapsed)
+            operation.histogram.observe(elapsed)
+            if call is not None:
+                call._unbind()
+            if token is not None:
+                reset_field("operation", token)
+
+    def _log_failure(self, name: str, exc: BaseException, elapsed: float) -> None:
+        if not isinstance(exc, Exception):
+            return  # cancellation and exits are not failures of the operation
+        level = logging.INFO if isinstance(exc, _CALLER_ERRORS) else logging.WARNING
+        self._logger.log(
+            level,
+            "%s.%s failed after %.2f ms: %s: %s",
+            self._prefix,
+            name,
+            1000.0 * elapsed,
+            type(exc).__name__,
+            exc,
+            extra={"error_type": type(exc).__name__},
+        )
 
     def snapshot(self) -> dict[str, OperationStats]:
         """Per-operation stats, keyed by operation name (sorted)."""
@@ -97,5 +225,7 @@ class OperationCounters:
                 mean_ms=1000.0 * operation.total_s / operation.calls if operation.calls else 0.0,
                 p50_ms=1000.0 * _percentile(window, 0.50),
                 p95_ms=1000.0 * _percentile(window, 0.95),
+                p99_ms=1000.0 * _percentile(window, 0.99),
+                histogram=operation.histogram.snapshot(),
             )
         return result

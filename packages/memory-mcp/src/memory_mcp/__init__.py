@@ -3,8 +3,9 @@
 ``memory-mcp`` serves the memory to any MCP client over stdio (default) or
 streamable HTTP. Programmatic entry points: :func:`run_server` (what the
 ``memory-mcp`` command and ``memory serve`` run), :func:`build_server` (the
-``MCPServer`` itself, e.g. for in-process tests) and :func:`open_memory` (a
-memory on the configured storage, for scripts and the CLI).
+``MCPServer`` itself, e.g. for in-process tests), :func:`build_http_app` (the
+authenticated ASGI app of the HTTP transport) and :func:`open_memory` (a memory on
+the configured storage, for scripts and the CLI).
 """
 
 from ._version import __version__ as __version__
@@ -12,6 +13,8 @@ from .app import build_server as build_server
 from .errors import ConfigurationError as ConfigurationError
 from .errors import MemoryMcpError as MemoryMcpError
 from .errors import NamespaceBusyError as NamespaceBusyError
+from .errors import TokensFileError as TokensFileError
+from .http_app import build_http_app as build_http_app
 from .namespaces import MemoryPool as MemoryPool
 from .server import run_server as run_server
 from .settings import Settings as Settings
@@ -23,7 +26,9 @@ __all__ = [
     "MemoryPool",
     "NamespaceBusyError",
     "Settings",
+    "TokensFileError",
     "__version__",
+    "build_http_app",
     "build_server",
     "open_memory",
     "run_server",

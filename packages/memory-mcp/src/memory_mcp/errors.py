@@ -6,7 +6,7 @@ MCP error results at the boundary (see :mod:`memory_mcp.tools._errors`).
 
 from __future__ import annotations
 
-__all__ = ["ConfigurationError", "MemoryMcpError", "NamespaceBusyError"]
+__all__ = ["ConfigurationError", "MemoryMcpError", "NamespaceBusyError", "TokensFileError"]
 
 
 class MemoryMcpError(Exception):
@@ -16,6 +16,12 @@ class MemoryMcpError(Exception):
 class ConfigurationError(MemoryMcpError, ValueError):
     """The server cannot start with these settings (e.g. HTTP on a public address without a
     token). Raised by :func:`memory_mcp.server.run_server` before anything listens."""
+
+
+class TokensFileError(ConfigurationError):
+    """The scoped tokens file cannot be read or is malformed, or an edit of it is invalid
+    (a duplicate or unknown token name, an unknown scope). Raised by :mod:`memory_mcp.tokens`;
+    the server raises it before listening."""
 
 
 class NamespaceBusyError(MemoryMcpError, RuntimeError):

@@ -21,6 +21,8 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 from memory_core import SelfLearningMemory
+from memory_core.observability import log_context
+from memory_core.stats import MemoryStats
 
 from .errors import MemoryMcpError, NamespaceBusyError
 from .settings import Settings, open_memory, validate_namespace
@@ -108,6 +110,20 @@ class MemoryPool:
                 task_group.cancel_scope.cancel()
         return await task_group.__aexit__(exc_type, exc, tb)
 
+    async def stats_of_open(self) -> dict[str, MemoryStats]:
+        """``stats()`` of every namespace open right now (none is opened for this)."""
+        result: dict[str, MemoryStats] = {}
+        for name in self.open_namespaces:
+            slot = self._slots.get(name)
+            if slot is None or slot.memory is None:
+                continue  # closed or still opening since the list was taken
+            slot.users += 1  # keeps the eviction of idle namespaces away meanwhile
+            try:
+                result[name] = await slot.memory.stats()
+            finally:
+                slot.users -= 1
+        return result
+
     def resolve(self, namespace: str | None) -> str:
         """The namespace a call means: ``namespace`` validated, or the default one."""
         if namespace is None:
@@ -130,7 +146,8 @@ class MemoryPool:
             slot.users += 1
         try:
             assert slot.memory is not None  # set before the slot is published
-            yield slot.memory
+            with log_context(namespace=name):
+                yield slot.memory
         finally:
             slot.users -= 1
             slot.last_used = time.monotonic()
@@ -172,11 +189,13 @@ class MemoryPool:
     ) -> None:
         started = False
         try:
-            async with self._opener(self.settings, name) as memory:
-                slot.memory = memory
-                task_status.started()
-                started = True
-                await slot.close.wait()
+            # Set here, the namespace reaches the memory's background tasks (learning) too.
+            with log_context(namespace=name):
+                async with self._opener(self.settings, name) as memory:
+                    slot.memory = memory
+                    task_status.started()
+                    started = True
+                    await slot.close.wait()
         except Exception:
             if not started:
                 raise  # reaches the caller of lease(); the pool's task group is unaffected

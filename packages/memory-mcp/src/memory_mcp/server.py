@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -29,13 +30,16 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 
 from memory_core.errors import ValidationError
+from memory_core.observability import configure_logging
 
 from ._version import __version__
 from .app import build_server
+from .audit import AUDIT_LOGGER
 from .errors import ConfigurationError
-from .http_auth import BearerTokenMiddleware
+from .http_app import build_http_app
 from .settings import Settings, is_loopback
 from .stdio_input import cancellable_stdin
+from .tokens import load_tokens
 
 __all__ = [
     "add_server_arguments",
@@ -47,26 +51,35 @@ __all__ = [
 
 logger = logging.getLogger("memory_mcp")
 
+#: Environment variable choosing the log format (``text`` or ``json``).
+LOG_FORMAT_ENV = "MEMORY_MCP_LOG_FORMAT"
+
 Backend = Literal["asyncio", "trio"]
 
 
 def check_http_security(settings: Settings) -> None:
     """Refuse HTTP settings that would serve the memory to anyone who can connect.
 
-    A token is required unless the host is loopback and ``allow_unauthenticated``
-    is set explicitly.
+    A token source (the static token, or a scoped tokens file, which must exist and
+    parse) is required unless the host is loopback and ``allow_unauthenticated`` is set
+    explicitly. Raises :class:`ConfigurationError` (:class:`TokensFileError` for a bad
+    tokens file).
     """
+    if settings.tokens_file is not None:
+        load_tokens(settings.tokens_file)
+        return
     if settings.http_token is not None:
         return
     if not is_loopback(settings.host):
         raise ConfigurationError(
-            f"refusing to serve HTTP on {settings.host!r} without a token: set MEMORY_MCP_TOKEN "
-            "or --token-file (unauthenticated HTTP is only possible on a loopback address)"
+            f"refusing to serve HTTP on {settings.host!r} without a token: set MEMORY_MCP_TOKEN, "
+            "--token-file or --tokens-file (unauthenticated HTTP is only possible on a "
+            "loopback address)"
         )
     if not settings.allow_unauthenticated:
         raise ConfigurationError(
-            "HTTP needs a bearer token: set MEMORY_MCP_TOKEN or --token-file, or pass "
-            "--allow-unauthenticated to serve loopback clients without one"
+            "HTTP needs a bearer token: set MEMORY_MCP_TOKEN, --token-file or --tokens-file, "
+            "or pass --allow-unauthenticated to serve loopback clients without one"
         )
 
 
@@ -103,10 +116,12 @@ async def _serve_stdio(settings: Settings) -> None:
 async def _serve_http(settings: Settings, *, path: str = "/mcp") -> None:
     import uvicorn  # only the HTTP transport needs it
 
-    server, _ = build_server(settings)
-    app: Any = server.streamable_http_app(streamable_http_path=path, host=settings.host)
-    if settings.http_token is not None:
-        app = BearerTokenMiddleware(app, settings.http_token)
+    app, _ = build_http_app(settings, path=path)
+    # Audit records (memory_mcp.audit) are written whatever --log-level says, unless
+    # that logger was configured explicitly.
+    audit_logger = logging.getLogger(AUDIT_LOGGER)
+    if audit_logger.level == logging.NOTSET:
+        audit_logger.setLevel(logging.INFO)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -151,6 +166,11 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="HTTP port (default 8765)")
     parser.add_argument("--token-file", type=Path, help="file whose first line is the HTTP token")
     parser.add_argument(
+        "--tokens-file",
+        type=Path,
+        help="JSON file of scoped HTTP tokens (see 'memory token create')",
+    )
+    parser.add_argument(
         "--allow-unauthenticated",
         action="store_true",
         default=None,
@@ -171,6 +191,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         help="learn patterns before complete_episode returns",
     )
     parser.add_argument(
+        "--no-redact-secrets",
+        dest="redact_secrets",
+        action="store_false",
+        default=None,
+        help="store secrets verbatim (default: redact them; env MEMORY_MCP_REDACT_SECRETS)",
+    )
+    parser.add_argument(
         "--backend", choices=["asyncio", "trio"], default="asyncio", help="event loop for stdio"
     )
     parser.add_argument(
@@ -185,6 +212,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """:class:`Settings` from the environment with the parsed options on top."""
     return Settings.from_env(
         token_file=args.token_file,
+        tokens_file=args.tokens_file,
         transport=args.transport,
         host=args.host,
         port=args.port,
@@ -196,6 +224,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         default_namespace=args.namespace,
         max_open_namespaces=args.max_open_namespaces,
         learn_synchronously=args.learn_synchronously,
+        redact_secrets=args.redact_secrets,
     )
 
 
@@ -207,13 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"memory-mcp {__version__}")
     add_server_arguments(parser)
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=os.environ.get(LOG_FORMAT_ENV) or "text",
+        help=f"log lines as text or one JSON object each (default text; env {LOG_FORMAT_ENV})",
+    )
     args = parser.parse_args(argv)
     # stdout belongs to the protocol on stdio: every log line goes to stderr.
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=args.log_level,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    configure_logging(args.log_level, fmt=args.log_format, stream=sys.stderr)
     try:
         settings = settings_from_args(args)
         run_server(settings, backend=args.backend)

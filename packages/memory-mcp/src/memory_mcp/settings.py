@@ -17,9 +17,11 @@ the configured storage; leaving it drains background learning and closes storage
 ``MEMORY_MCP_PORT``         HTTP port (default 8765)
 ``MEMORY_MCP_TOKEN``        bearer token HTTP clients must send
 ``MEMORY_MCP_TOKEN_FILE``   file holding that token (first line)
+``MEMORY_MCP_TOKENS_FILE``  scoped tokens file (see :mod:`memory_mcp.tokens`)
 ``MEMORY_MCP_ALLOW_UNAUTHENTICATED`` ``1`` to serve HTTP on loopback without a token
 ``MEMORY_LEARN_SYNCHRONOUSLY`` ``1`` to learn patterns before ``complete_episode`` returns
 ``MEMORY_MAX_OPEN_NAMESPACES`` bound on namespaces open at once (default 16)
+``MEMORY_MCP_REDACT_SECRETS`` ``0`` to store secrets verbatim (default ``1``: redacted)
 =========================== ==================================================
 """
 
@@ -36,7 +38,7 @@ from typing import Any, Literal
 import msgspec
 import platformdirs
 
-from memory_core import MemoryConfig, SelfLearningMemory
+from memory_core import MemoryConfig, RedactionConfig, SelfLearningMemory
 from memory_core.errors import ValidationError
 from memory_core.storage import StorageBackend, TieredStorage
 
@@ -99,8 +101,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         max_open_namespaces: namespaces kept open at once (least recently used closes).
         learn_synchronously: learn before ``complete_episode`` returns.
         transport, host, port: how the server listens.
-        http_token: bearer token HTTP clients must present (never shown by ``repr``).
+        http_token: bearer token HTTP clients must present (never shown by ``repr``); it
+            grants every scope on every namespace.
+        tokens_file: JSON file of scoped tokens (names, token hashes, scopes, namespaces;
+            see :mod:`memory_mcp.tokens`), read by the HTTP transport.
         allow_unauthenticated: serve HTTP without a token (loopback hosts only).
+        redact_secrets: replace API keys, tokens, passwords and private keys in
+            everything stored (on by default; see :mod:`memory_core.redaction`).
     """
 
     data_dir: Path
@@ -115,7 +122,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8765
     http_token: str | None = None
+    tokens_file: Path | None = None
     allow_unauthenticated: bool = False
+    redact_secrets: bool = True
 
     def __post_init__(self) -> None:
         validate_namespace(self.default_namespace)
@@ -184,17 +193,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["max_open_namespaces"] = _parse_int("MEMORY_MAX_OPEN_NAMESPACES", limit)
         if http_token := source.get("MEMORY_MCP_TOKEN"):
             values["http_token"] = http_token
+        if tokens_file := source.get("MEMORY_MCP_TOKENS_FILE"):
+            values["tokens_file"] = Path(tokens_file).expanduser()
         for name, variable in (
             ("allow_unauthenticated", "MEMORY_MCP_ALLOW_UNAUTHENTICATED"),
             ("learn_synchronously", "MEMORY_LEARN_SYNCHRONOUSLY"),
+            ("redact_secrets", "MEMORY_MCP_REDACT_SECRETS"),
         ):
             if (raw := source.get(variable)) is not None:
                 values[name] = _parse_bool(variable, raw)
         values.update({key: value for key, value in overrides.items() if value is not None})
         if isinstance(values.get("data_dir"), str):
             values["data_dir"] = Path(values["data_dir"]).expanduser()
-        if isinstance(values.get("cache_path"), str):
-            values["cache_path"] = Path(values["cache_path"]).expanduser()
+        for path_field in ("cache_path", "tokens_file"):
+            if isinstance(values.get(path_field), str):
+                values[path_field] = Path(values[path_field]).expanduser()
         file_name = token_file or (
             Path(raw_file) if (raw_file := source.get("MEMORY_MCP_TOKEN_FILE")) else None
         )
@@ -252,7 +265,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     def memory_config(self) -> MemoryConfig:
         """The :class:`MemoryConfig` every opened memory uses."""
-        return MemoryConfig(learn_synchronously=self.learn_synchronously)
+        return MemoryConfig(
+            learn_synchronously=self.learn_synchronously,
+            redaction=RedactionConfig(enabled=self.redact_secrets),
+        )
 
 
 def _parse_int(variable: str, raw: str) -> int:

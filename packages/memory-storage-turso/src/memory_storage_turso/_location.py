@@ -19,6 +19,7 @@ from typing import Literal
 import platformdirs
 
 from memory_core.errors import ValidationError
+from memory_core.observability import register_secret
 
 __all__ = [
     "DB_URL_ENV",
@@ -108,6 +109,7 @@ def _remote_location(url: str, auth_token: str | None) -> Location:
         scheme = "http" if tls == "0" else "https"
     base = urllib.parse.urlunsplit((scheme, parsed.netloc, parsed.path.rstrip("/"), "", ""))
     token = auth_token or url_token or os.environ.get(TOKEN_ENV) or None
+    register_secret(token)  # the logging filter scrubs it should it ever be formatted
     return Location("remote", base, base, token)
 
 

@@ -9,6 +9,7 @@ time budget is spent, then raises :class:`StorageUnavailableError`. Sleeping is
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,11 +17,15 @@ from typing import TypeVar
 
 import anyio
 
+from memory_core.observability import count_storage_retry
+
 from .errors import StorageUnavailableError
 
 __all__ = ["Backoff", "TransientError", "retrying"]
 
 T = TypeVar("T")
+
+_log = logging.getLogger("memory_storage_turso")
 
 
 class TransientError(Exception):
@@ -64,5 +69,7 @@ async def retrying(
                     f"{elapsed:.1f}s (retry budget {backoff.budget:g}s): {exc}"
                 )
                 raise StorageUnavailableError(message, url=url) from (exc.__cause__ or exc)
+            count_storage_retry("turso")
+            _log.debug("%s failed on %s (%s); retrying in %.2fs", what, url, exc, pause)
             await anyio.sleep(pause)
             delay = min(backoff.cap, delay * 2)

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EmbeddingError, ValidationError
+from ..observability._secrets import register_secret
 from ._rows import check_texts, unit_rows
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class _Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        register_secret(value)  # the logging filter scrubs it should it ever be formatted
 
     def reveal(self) -> str:
         return self._value

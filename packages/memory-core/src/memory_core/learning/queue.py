@@ -22,6 +22,8 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from ..errors import BackpressureError
+from ..observability._context import log_context
+from ..observability.tracing import span as trace_span
 
 __all__ = ["LearningQueue", "QueueStats"]
 
@@ -147,7 +149,11 @@ class LearningQueue(Generic[T]):
         self._lag = now - batch[0][0]
         self._max_lag = max(self._max_lag, self._lag)
         try:
-            await self._handler([item for _, item in batch])
+            with (
+                log_context(operation="learn"),
+                trace_span("learning.batch", **{"memory.episodes": len(batch)}),
+            ):
+                await self._handler([item for _, item in batch])
         except Exception:
             # Learning failures never lose an episode: it is already stored and
             # the next relearn() covers it. Count, log, keep the worker alive.

@@ -12,22 +12,27 @@ Exit status: 0 on success, 1 on an error (one line on stderr: ``memory: error: .
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 
 from memory_core.errors import MemoryCoreError
+from memory_core.observability import LogFormat, configure_logging
 
 from .._version import __version__
 from ..errors import MemoryMcpError
-from . import backup, episodes, patterns, serve, store, transfer
+from . import backup, episodes, patterns, serve, store, token, transfer
 from .invocation import Invocation, add_global_options
 from .output import Output
 
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[Invocation], Awaitable[None]]
+
+LOG_FORMAT_ENV = "MEMORY_MCP_LOG_FORMAT"  # the server's variable: one switch for both
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.register(commands, parent)
     transfer.register(commands, parent)
     backup.register(commands, parent)
+    token.register(commands)
     return parser
 
 
@@ -69,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse: --help, --version (0) and usage errors (2)
         return exit_.code if isinstance(exit_.code, int) else 2
     output = Output(sys.stdout, sys.stderr, json_mode=args.json_mode, quiet=args.quiet)
+    # Warnings from the library (a cache rebuilt, a retried request) go to stderr.
+    log_format: LogFormat = "json" if os.environ.get(LOG_FORMAT_ENV) == "json" else "text"
+    configure_logging(logging.WARNING, fmt=log_format, stream=sys.stderr)
     handler: Handler = args.handler
     try:
         invocation = Invocation(args, output)
