@@ -120,11 +120,13 @@ async def test_closed_cache_raises_storage_error(tmp_path: Path) -> None:
         await cache.count_patterns()
 
 
-async def test_unopenable_file_is_storage_error(tmp_path: Path) -> None:
-    path = tmp_path / "junk.redb"
-    path.write_bytes(b"junk" * 4096)
+async def test_unopenable_path_is_storage_error(tmp_path: Path) -> None:
+    # A damaged *file* is replaced (test_corruption.py); a path that is no file is an error.
+    path = tmp_path / "dir.redb"
+    path.mkdir()
     with pytest.raises(StorageError):
         await RedbCache(path).open()
+    assert path.is_dir()
 
 
 def test_bad_settings_are_value_errors(tmp_path: Path) -> None:

@@ -26,7 +26,15 @@ import msgspec
 from .codec import encode_json, encode_msgpack
 from .config import Limits
 from .errors import ValidationError
-from .models import Episode, ExecutionStep, TaskContext, TaskOutcome
+from .models import (
+    RECORD_SCHEMA_VERSION,
+    Episode,
+    ExecutionStep,
+    Reflection,
+    RewardScore,
+    TaskContext,
+    TaskOutcome,
+)
 from .retrieval.filters import RetrievalFilters
 from .storage.protocol import EpisodeQuery
 
@@ -411,5 +419,41 @@ def validate_episode(episode: object, limits: Limits) -> Episode:
         if isinstance(exc, ValidationError):
             raise
         raise _fail("episode", str(exc)) from exc
+    _check_storable(normalized)
     check_episode_size(normalized, limits)
     return normalized
+
+
+def _check_storable(episode: Episode) -> None:
+    """Refuse an episode whose remaining fields would not decode again once stored.
+
+    Reward, reflection and the derived id lists are trusted computed values in
+    normal use, but an imported episode may carry anything in them: one that
+    would store fine and then fail every read must be refused up front.
+    """
+    version = episode.schema_version
+    if type(version) is not int or not 1 <= version <= RECORD_SCHEMA_VERSION:
+        raise _fail(
+            "episode.schema_version",
+            f"must be an integer from 1 to {RECORD_SCHEMA_VERSION}, got {version!r}",
+        )
+    for name, kind in (("reward", RewardScore), ("reflection", Reflection)):
+        value = getattr(episode, name)
+        if value is not None and not isinstance(value, kind):
+            raise _fail(f"episode.{name}", f"must be a {kind.__name__} or None")
+    for name in ("pattern_ids", "heuristic_ids"):
+        if not all(isinstance(item, uuid.UUID) for item in getattr(episode, name)):
+            raise _fail(f"episode.{name}", "must hold UUIDs only")
+    try:
+        msgspec.msgpack.decode(msgspec.msgpack.encode(episode), type=Episode)
+    except (TypeError, msgspec.EncodeError, msgspec.DecodeError) as exc:
+        field = _stored_field(str(exc))
+        raise _fail(field, f"cannot be stored and read back: {exc}") from exc
+
+
+def _stored_field(message: str) -> str:
+    """The field a msgspec error names (``at `$.reward.total` `` → ``episode.reward``)."""
+    for name in ("reward", "reflection", "pattern_ids", "heuristic_ids"):
+        if f"$.{name}" in message:
+            return f"episode.{name}"
+    return "episode"

@@ -15,7 +15,7 @@ from memory_core.errors import ValidationError
 from memory_core.patterns import Heuristic, Pattern
 
 from ._episodes import upsert_rows
-from ._records import heuristic_row, pattern_row
+from ._records import decode_row, heuristic_row, pattern_row
 from ._sql import Database, SqlValue, Statement, Upsert
 
 __all__ = ["HEURISTICS", "PATTERNS", "RecordTable", "get_metadata", "set_metadata"]
@@ -31,17 +31,17 @@ class RecordTable(Generic[R]):
         table: str,
         upsert: Upsert,
         to_row: Callable[[R], Sequence[SqlValue]],
-        decode: Callable[[bytes], R],
+        decode: Callable[..., R],
+        kind: str,
     ) -> None:
         self._table = table
         self._upsert = upsert
         self._to_row = to_row
         self._decode = decode
+        self._kind = kind
 
-    def _record(self, value: SqlValue) -> R:
-        if not isinstance(value, bytes):
-            raise ValidationError(f"stored {self._table} record is not bytes")
-        return self._decode(value)
+    def _record(self, value: SqlValue, key: SqlValue | uuid.UUID) -> R:
+        return decode_row(self._decode, self._kind, value, key)
 
     async def put(self, db: Database, items: Sequence[R]) -> None:
         """Insert or replace ``items`` in one transaction."""
@@ -50,17 +50,17 @@ class RecordTable(Generic[R]):
     async def get(self, db: Database, item_id: uuid.UUID) -> R | None:
         """The record with this id, or None."""
         rows = await db.query(f"SELECT data FROM {self._table} WHERE id = ?", (item_id.bytes,))
-        return self._record(rows[0][0]) if rows else None
+        return self._record(rows[0][0], item_id) if rows else None
 
     async def list(self, db: Database, limit: int, offset: int) -> list[R]:
         """Records ordered by id (the 16 id bytes, i.e. UUID order)."""
         if limit <= 0:
             return []
         rows = await db.query(
-            f"SELECT data FROM {self._table} ORDER BY id LIMIT ? OFFSET ?",
+            f"SELECT id, data FROM {self._table} ORDER BY id LIMIT ? OFFSET ?",
             (limit, max(0, offset)),
         )
-        return [self._record(row[0]) for row in rows]
+        return [self._record(data, key) for key, data in rows]
 
     async def delete(self, db: Database, item_id: uuid.UUID) -> bool:
         """Delete by id; True if it existed."""
@@ -78,12 +78,14 @@ PATTERNS: RecordTable[Pattern] = RecordTable(
     Upsert("patterns", key=("id",), columns=("id", "kind", "data")),
     pattern_row,
     decode_pattern,
+    "pattern",
 )
 HEURISTICS: RecordTable[Heuristic] = RecordTable(
     "heuristics",
     Upsert("heuristics", key=("id",), columns=("id", "data")),
     heuristic_row,
     decode_heuristic,
+    "heuristic",
 )
 
 

@@ -6,12 +6,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
-from memory_core.codec import decode_episode
 from memory_core.errors import ValidationError
 from memory_core.models import Episode
 from memory_core.storage import EpisodeQuery
 
-from ._records import EPISODES, episode_row, tag_token, timestamp_micros
+from ._records import EPISODES, episode_from_row, episode_row, tag_token, timestamp_micros
 from ._sql import Database, Row, SqlValue, Statement, Transaction, Upsert
 
 __all__ = [
@@ -73,7 +72,7 @@ async def put_episodes(db: Database, episodes: Sequence[Episode]) -> None:
 async def get_episode(db: Database, episode_id: uuid.UUID) -> Episode | None:
     """The episode with this id, or None."""
     rows = await db.query("SELECT data FROM episodes WHERE id = ?", (episode_id.bytes,))
-    return decode_episode(_blob(rows[0][0])) if rows else None
+    return episode_from_row(rows[0][0], episode_id) if rows else None
 
 
 async def get_episodes(db: Database, ids: Sequence[uuid.UUID]) -> list[Episode]:
@@ -85,7 +84,7 @@ async def get_episodes(db: Database, ids: Sequence[uuid.UUID]) -> list[Episode]:
         marks = ", ".join("?" * len(chunk))
         rows = await db.query(f"SELECT id, data FROM episodes WHERE id IN ({marks})", chunk)
         for key, data in rows:
-            found[_blob(key)] = decode_episode(_blob(data))
+            found[_blob(key)] = episode_from_row(data, key)
     return [found[item.bytes] for item in ids if item.bytes in found]
 
 
@@ -129,9 +128,9 @@ async def list_episodes(db: Database, query: EpisodeQuery) -> list[Episode]:
     if query.limit <= 0:
         return []
     where, params = _where(query)
-    sql = f"SELECT data FROM episodes{where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?"
+    sql = f"SELECT id, data FROM episodes{where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?"
     rows = await db.query(sql, [*params, query.limit, max(0, query.offset)])
-    return [decode_episode(_blob(row[0])) for row in rows]
+    return [episode_from_row(data, key) for key, data in rows]
 
 
 async def count_episodes(db: Database, completed: bool | None) -> int:
@@ -159,7 +158,7 @@ async def _pages(
             params = [str(last[0]), last[1]]
         rows = await db.query(f"{sql} ORDER BY started_at, id LIMIT ?", [*params, page_size])
         if rows:
-            yield [decode_episode(_blob(row[2])) for row in rows]
+            yield [episode_from_row(row[2], row[1]) for row in rows]
         if len(rows) < page_size:
             return
         last = rows[-1]

@@ -3,19 +3,28 @@
 Records are encoded with :mod:`memory_core.codec` (the same bytes every backend
 stores) and decoded with its decoders, which refuse records from a newer
 memory-core. Filter columns are derived from the model, never trusted from a row.
+
+A stored record that does not decode (damaged ``data``, or not a blob at all)
+raises :class:`memory_core.codec.RecordDecodeError` naming its kind and its id
+(from the row's ``id`` column). A read that has to decode such a row fails
+rather than skipping it: a durable store that silently drops a record from a
+listing or an iteration would pass for one that never had it. Reads that do not
+decode it keep working — other rows by id, ``count_*``, and ``delete_*``,
+which is how the damaged record is removed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from memory_core.codec import encode_msgpack
+from memory_core.codec import RecordDecodeError, decode_episode, encode_msgpack
 from memory_core.models import Episode
 from memory_core.patterns import Heuristic, Pattern
 
@@ -23,6 +32,8 @@ from ._sql import SqlValue, Upsert
 
 __all__ = [
     "EPISODES",
+    "decode_row",
+    "episode_from_row",
     "episode_row",
     "heuristic_row",
     "pattern_row",
@@ -38,6 +49,8 @@ EPISODES = Upsert(
     # New content: its text must be indexed again (see _text.refresh_text_index).
     on_update="text_indexed = 0",
 )
+
+R = TypeVar("R")
 
 _json = msgspec.json.Encoder()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,6 +96,40 @@ def episode_row(episode: Episode) -> tuple[SqlValue, ...]:
         tags_text(episode.tags + context.tags),
         encode_msgpack(episode),
     )
+
+
+def _row_id(key: SqlValue | uuid.UUID | None) -> uuid.UUID | None:
+    if isinstance(key, uuid.UUID):
+        return key
+    if isinstance(key, bytes) and len(key) == 16:
+        return uuid.UUID(bytes=key)
+    return None
+
+
+def decode_row(
+    decode: Callable[..., R], kind: str, data: SqlValue, key: SqlValue | uuid.UUID | None
+) -> R:
+    """Decode the ``data`` column of a ``kind`` row whose ``id`` column is ``key``.
+
+    Raises :class:`RecordDecodeError` naming the record's id for damaged bytes
+    or a value that is not a blob.
+    """
+    record_id = _row_id(key)
+    if not isinstance(data, bytes):
+        named = kind if record_id is None else f"{kind} {record_id}"
+        raise RecordDecodeError(
+            f"cannot decode {named}: stored record is {type(data).__name__}, expected bytes",
+            kind=kind,
+            record_id=record_id,
+            field=kind,
+        )
+    record: R = decode(data, record_id=record_id)
+    return record
+
+
+def episode_from_row(data: SqlValue, key: SqlValue | uuid.UUID | None) -> Episode:
+    """The episode in a row's ``data`` column (``key``: its ``id`` column, for errors)."""
+    return decode_row(decode_episode, "episode", data, key)
 
 
 def pattern_row(pattern: Pattern) -> tuple[SqlValue, ...]:

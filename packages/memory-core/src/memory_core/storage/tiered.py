@@ -9,6 +9,12 @@
   only part of the data).
 - :meth:`TieredStorage.sync_memories` makes the cache agree with the durable
   store (the durable store wins) and reports what it changed.
+- A cache record that does not decode (:class:`~memory_core.codec.RecordDecodeError`)
+  is a miss, not a broken cache: the read goes to the durable store and the
+  refill overwrites the damaged entry, with the cache left on.
+- A cache that replaced a damaged file with an empty one (it counts those in a
+  ``rebuilds`` attribute, as :class:`memory_storage_redb.RedbCache` does) is
+  refilled by :meth:`TieredStorage.warm` after ``open()`` or ``sync_memories()``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from ..codec import encode_msgpack
+from ..codec import RecordDecodeError, encode_msgpack
 from ..models import Episode
 from ..patterns import Heuristic, Pattern
 from .protocol import EmbeddingKind, EpisodeQuery, StorageBackend
@@ -44,11 +50,21 @@ class SyncReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TieredStorage:
-    """``durable`` (source of truth) plus ``cache`` (fast, possibly partial or stale)."""
+    """``durable`` (source of truth) plus ``cache`` (fast, possibly partial or stale).
 
-    def __init__(self, durable: StorageBackend, cache: StorageBackend) -> None:
+    ``warm_limit`` bounds how many of the newest episodes (and how many patterns
+    and heuristics) :meth:`warm` copies into a rebuilt cache.
+    """
+
+    def __init__(
+        self, durable: StorageBackend, cache: StorageBackend, *, warm_limit: int = 1000
+    ) -> None:
+        if warm_limit < 0:
+            raise ValueError(f"warm_limit must be >= 0, got {warm_limit!r}")
         self.durable = durable
         self.cache = cache
+        self.warm_limit = warm_limit
+        self._rebuilds_seen = 0
         self._cache_ok = True
         self.hits = 0
         self.misses = 0
@@ -71,6 +87,16 @@ class TieredStorage:
             return default
         try:
             return await call()
+        except RecordDecodeError as exc:
+            # One damaged entry: answer from the durable store, whose refill overwrites it.
+            self.cache_errors += 1
+            logger.warning(
+                "cache %r returned a damaged record (%s); reading it from %r",
+                self.cache,
+                exc,
+                self.durable,
+            )
+            return default
         except Exception as exc:  # the cache must never take the durable path down
             self._cache_ok = False
             self.cache_errors += 1
@@ -83,6 +109,46 @@ class TieredStorage:
         """Open the durable store (errors propagate), then the cache (errors bypass it)."""
         await self.durable.open()
         await self._cached(self.cache.open, None)
+        await self._refill_if_rebuilt()
+
+    async def _refill_if_rebuilt(self) -> None:
+        rebuilds = getattr(self.cache, "rebuilds", 0)
+        if not isinstance(rebuilds, int) or rebuilds <= self._rebuilds_seen:
+            return
+        self._rebuilds_seen = rebuilds
+        if not self._cache_ok:
+            return
+        try:
+            written = await self.warm()
+        except Exception as exc:  # warming is an optimisation; reads still go through
+            logger.warning("could not refill the rebuilt cache %r: %s", self.cache, exc)
+            return
+        logger.info("refilled the rebuilt cache %r with %d records", self.cache, written)
+
+    async def warm(self, *, limit: int | None = None) -> int:
+        """Copy the newest episodes, and patterns and heuristics, into the cache.
+
+        At most ``limit`` (default :attr:`warm_limit`) of each. Returns how many
+        records were written; 0 when the cache is bypassed. Errors of the durable
+        store propagate; a cache error bypasses the cache as on any write.
+        """
+        count = self.warm_limit if limit is None else limit
+        if count <= 0 or not self._cache_ok:
+            return 0
+        episodes = await self.durable.list_episodes(EpisodeQuery(limit=count))
+        patterns = await self.durable.list_patterns(limit=count)
+        heuristics = await self.durable.list_heuristics(limit=count)
+
+        async def fill() -> int:
+            if episodes:
+                await self.cache.put_episodes(episodes)
+            if patterns:
+                await self.cache.put_patterns(patterns)
+            if heuristics:
+                await self.cache.put_heuristics(heuristics)
+            return len(episodes) + len(patterns) + len(heuristics)
+
+        return await self._cached(fill, 0)
 
     async def close(self) -> None:
         """Close both; a cache error on close is logged, never raised."""
@@ -255,10 +321,13 @@ class TieredStorage:
         record: stale ones are rewritten, ones the durable store no longer has
         are removed. Records the cache does not hold are left to read-through.
         """
-        self._cache_ok = True
         checked = refreshed = removed = 0
         try:
+            # Reopened while still bypassed: a concurrent write must not reach a cache
+            # that is between handles (and turn it off again) during the reopen.
             await self.cache.open()
+            self._cache_ok = True
+            await self._refill_if_rebuilt()
             async for cached in self.cache.iter_episodes(batch_size=_BATCH):
                 ids = [episode.id for episode in cached]
                 truth = {e.id: e for e in await self.durable.get_episodes(ids)}

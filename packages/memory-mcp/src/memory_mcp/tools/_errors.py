@@ -27,13 +27,16 @@ __all__ = ["resource_errors", "tool_errors"]
 
 logger = logging.getLogger("memory_mcp")
 
+# First match wins. StorageError comes first: a stored record that cannot be decoded
+# (codec.RecordDecodeError) is both a StorageError and a ValidationError, and it is the
+# store's fault, not the caller's argument.
 _PREFIXES: tuple[tuple[type[Exception], str], ...] = (
+    (StorageError, "storage error"),
     (ValidationError, "invalid argument"),
     (NotFoundError, "not found"),
     (EpisodeStateError, "wrong episode state"),
     (BackpressureError, "busy"),
     (NamespaceBusyError, "busy"),
-    (StorageError, "storage error"),
 )
 
 

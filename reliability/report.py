@@ -1,0 +1,187 @@
+"""Merge the reliability results into ``REPORT.md`` and ``report.json``.
+
+    python reliability/report.py [--results DIR] [--started UNIX_SECONDS] [--clean]
+
+Reads ``results/pytest.json`` (written by ``conftest.py``) and ``results/soak.json``
+(written by ``soak.py``). ``--clean`` only empties the results directory (run first, so
+a report never mixes two runs). Exits 1 when a scenario failed, was skipped in full,
+lost a write, or a results file is missing: the report is written either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rel_support import HERE, RESULTS, machine
+
+_LATENCY_KEYS = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+_HIDDEN = {"rounds_detail"}
+
+
+def _latency(value: dict[str, Any]) -> str:
+    shown = "/".join(f"{value[key]:g}" for key in _LATENCY_KEYS)
+    return f"p50/p95/p99/max {shown} ms (n={value.get('count', '?')})"
+
+
+def _numbers(numbers: dict[str, Any]) -> str:
+    parts = []
+    for key, value in numbers.items():
+        if key in _HIDDEN:
+            continue
+        if isinstance(value, dict) and "p50_ms" in value:
+            text = _latency(value)
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value)
+        else:
+            text = str(value)
+        parts.append(f"{key.replace('_', ' ')}: {text}")
+    return "; ".join(parts).replace("|", "\\|")
+
+
+def _result(outcome: str, numbers: dict[str, Any]) -> str:
+    if outcome == "passed":
+        lost = numbers.get("lost", numbers.get("lost_writes", 0))
+        return "PASS" if not lost else "FAIL (lost writes)"
+    return {"failed": "**FAIL**", "skipped": "SKIP"}.get(outcome, outcome.upper())
+
+
+def _soak_section(soak: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Sustained run: {agents} agents, {duration_s} s, MCP streamable HTTP".format(**soak),
+        "",
+        "| tool | calls | errors | p50 ms | p95 ms | p99 ms | max ms | calls/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    rows = [*soak["per_tool"].items(), ("all calls", {**soak["all_calls"], "errors": 0})]
+    for tool, row in rows:
+        errors = row.get("errors", 0) if tool != "all calls" else soak["errors"]
+        lines.append(
+            f"| {tool} | {row['count']} | {errors} | {row['p50_ms']} | {row['p95_ms']} | "
+            f"{row['p99_ms']} | {row['max_ms']} | {row['calls_per_s']} |"
+        )
+    lines += [
+        "",
+        f"- episodes: {soak['episodes_started']} started, {soak['episodes_completed']} "
+        f"completed ({soak['episodes_per_s']} /s), {soak['steps_acknowledged']} steps "
+        "acknowledged",
+        f"- **lost writes: {soak['lost_writes']}** (missing episodes "
+        f"{soak['missing_episodes']}, lost completions {soak['lost_completions']}, step-count "
+        f"mismatches {soak['step_count_mismatches']}; {soak['stored_episodes']} episodes "
+        "stored)",
+        f"- after a graceful stop (exit status {soak['server_exit_status']}, "
+        f"{soak['server_stop_s']} s): PRAGMA integrity_check {soak['integrity']}; traceback "
+        f"in the server log: {soak['traceback_in_server_log']}",
+        f"- client: {soak['agents']} MCP SDK sessions in one process "
+        f"({soak.get('client_backend', '?')}), sharing the 2 cores with the server",
+    ]
+    if soak["error_samples"]:
+        lines.append(f"- error samples: {soak['error_samples']}")
+    return lines
+
+
+def build(results: Path, started: float | None) -> tuple[dict[str, Any], str, list[str]]:
+    problems: list[str] = []
+    pytest_file, soak_file = results / "pytest.json", results / "soak.json"
+    tests: dict[str, Any] = {"records": [], "exitstatus": None}
+    soak: dict[str, Any] | None = None
+    if pytest_file.exists():
+        tests = json.loads(pytest_file.read_text())
+    else:
+        problems.append(f"missing {pytest_file}")
+    if soak_file.exists():
+        soak = json.loads(soak_file.read_text())
+    else:
+        problems.append(f"missing {soak_file}")
+    records = tests["records"]
+    for entry in records:
+        if entry["outcome"] == "failed":
+            problems.append(f"failed: {entry['test']}")
+        lost = entry["numbers"].get("lost", 0) or entry["numbers"].get("lost_writes", 0)
+        if lost:
+            problems.append(f"lost writes: {entry['test']}")
+    if soak is not None and (soak["lost_writes"] or soak["errors"]):
+        problems.append("the soak run lost writes or had errors")
+    about = machine()
+    document: dict[str, Any] = {
+        "machine": about,
+        "pytest_machine": tests.get("machine"),
+        "pytest_exitstatus": tests.get("exitstatus"),
+        "session_seconds": round(time.time() - started, 1) if started else None,
+        "scenarios": records,
+        "soak": soak,
+        "problems": problems,
+    }
+
+    lines = [
+        "# Reliability report",
+        "",
+        "Generated by `nox -s reliability` (see [README.md](README.md) for what each scenario "
+        "does). Every row is a pytest test that asserts the behaviour; the numbers are what it "
+        "measured in this run.",
+        "",
+        f"- date: {about['date']}; machine: {about['cpu_count']} CPUs, {about['platform']}; "
+        f"Python {about['python']} ({about['implementation']}); load average (1 min) at "
+        f"report time {about['load_average_1m']}",
+    ]
+    if started:
+        lines.append(
+            f"- `nox -s reliability` wall time, wheel build included: "
+            f"{document['session_seconds']} s"
+        )
+    lines.append(f"- problems: {', '.join(problems) if problems else 'none'}")
+    lines += [
+        "",
+        "| scenario | storage | result | numbers | mechanism | time s |",
+        "|---|---|---|---|---|---:|",
+    ]
+    for entry in records:
+        numbers = entry["numbers"]
+        text = _numbers(numbers) or entry.get("notes", "")[-300:].replace("\n", " ")
+        if numbers and entry.get("notes"):
+            text += f" ({entry['notes']})"
+        lines.append(
+            f"| {entry['scenario']} | {entry['storage']} | {_result(entry['outcome'], numbers)} "
+            f"| {text} | {entry['mechanism']} | {entry.get('seconds', '')} |"
+        )
+    findings = [entry for entry in records if entry.get("finding")]
+    if findings:
+        lines += ["", "## Findings", ""]
+        seen: set[str] = set()
+        for entry in findings:
+            if entry["finding"] in seen:
+                continue
+            seen.add(entry["finding"])
+            lines.append(f"- **{entry['scenario']}, {entry['storage']}**: {entry['finding']}")
+    if soak is not None:
+        lines += ["", *_soak_section(soak)]
+    lines.append("")
+    return document, "\n".join(lines), problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--started", type=float, help="session start (Unix seconds)")
+    parser.add_argument("--clean", action="store_true", help="only empty the results")
+    parser.add_argument("--out", type=Path, default=HERE, help="where the report goes")
+    args = parser.parse_args(argv)
+    if args.clean:
+        for stale in args.results.glob("*.json"):
+            stale.unlink()
+        return 0
+    document, markdown, problems = build(args.results, args.started)
+    (args.out / "report.json").write_text(json.dumps(document, indent=2) + "\n")
+    (args.out / "REPORT.md").write_text(markdown)
+    print(markdown)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
