@@ -90,6 +90,7 @@ def test_import_reports_counts_and_stats_see_them(run: Run, export_file: Path) -
     text = run("stats")
     assert text.code == 0
     assert f"episodes     {N_EPISODES} ({N_EPISODES} completed" in text.out
+    assert "redaction    on, 0 secrets replaced" in text.out  # the CLI redacts by default
 
 
 def test_episode_list_text_json_and_filters(seeded: Run) -> None:

@@ -12,8 +12,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 import msgspec
@@ -22,7 +21,7 @@ from .errors import EpisodeStateError, NotFoundError, ValidationError
 from .learning.service import LearningStats
 from .observability._context import reset_field, set_field
 from .observability.metrics import HistogramSnapshot, LatencyHistogram
-from .observability.tracing import span
+from .observability.tracing import start_span
 from .redaction import RedactionStats
 from .retrieval.engine import RetrievalStats
 
@@ -99,9 +98,10 @@ class MemoryStats(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Operation:
-    __slots__ = ("calls", "errors", "histogram", "latencies", "total_s")
+    __slots__ = ("calls", "errors", "histogram", "latencies", "span_name", "total_s")
 
-    def __init__(self) -> None:
+    def __init__(self, span_name: str) -> None:
+        self.span_name = span_name
         self.calls = 0
         self.errors = 0
         self.total_s = 0.0
@@ -117,13 +117,33 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class TrackedCall:
-    """The call being tracked: lets the code inside name the episode it is about."""
+    """One tracked call (the context manager :meth:`OperationCounters.track` returns).
 
-    __slots__ = ("_span", "_token", "episode_id")
+    Inside the block, :meth:`bind_episode` names the episode the call is about.
+    A class rather than a generator: it wraps every operation and storage call.
+    """
 
-    def __init__(self, current_span: Any) -> None:
-        self._span = current_span
+    __slots__ = (
+        "_counters",
+        "_name",
+        "_operation",
+        "_operation_token",
+        "_span",
+        "_span_manager",
+        "_start",
+        "_token",
+        "episode_id",
+    )
+
+    def __init__(self, counters: OperationCounters, name: str, operation: _Operation) -> None:
+        self._counters = counters
+        self._name = name
+        self._operation = operation
+        self._span: Any = None
+        self._span_manager: Any = None
         self._token: Any = None
+        self._operation_token: Any = None
+        self._start = 0.0
         self.episode_id: str | None = None
 
     def bind_episode(self, episode_id: uuid.UUID | str) -> None:
@@ -134,10 +154,43 @@ class TrackedCall:
         if self._span is not None:
             self._span.set_attribute("memory.episode_id", self.episode_id)
 
-    def _unbind(self) -> None:
-        if self._token is not None:
-            reset_field("episode_id", self._token)
-            self._token = None
+    def __enter__(self) -> TrackedCall:
+        counters = self._counters
+        if counters._log_context:
+            self._operation_token = set_field("operation", self._name)
+        manager = start_span(self._operation.span_name)
+        if manager is not None:
+            self._span_manager = manager
+            self._span = manager.__enter__()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        elapsed = time.perf_counter() - self._start
+        operation = self._operation
+        operation.calls += 1
+        operation.total_s += elapsed
+        operation.latencies.append(elapsed)
+        operation.histogram.observe(elapsed)
+        counters = self._counters
+        try:
+            if exc is not None:
+                operation.errors += 1
+                counters._log_failure(self._name, exc, elapsed)
+            elif counters._logger.isEnabledFor(logging.DEBUG):
+                counters._logger.debug("%s ok in %.2f ms", operation.span_name, 1000.0 * elapsed)
+        finally:
+            if self._span_manager is not None:
+                self._span_manager.__exit__(exc_type, exc, tb)
+            if self._token is not None:
+                reset_field("episode_id", self._token)
+            if self._operation_token is not None:
+                reset_field("operation", self._operation_token)
 
 
 class OperationCounters:
@@ -162,41 +215,15 @@ class OperationCounters:
         self._logger = logger or logging.getLogger("memory_core")
         self._log_context = log_context
 
-    @contextmanager
-    def track(self, name: str) -> Iterator[TrackedCall]:
-        """Count one call of ``name``; an exception counts as an error and propagates."""
+    def track(self, name: str) -> TrackedCall:
+        """Count one call of ``name`` (``with counters.track("x") as call:``).
+
+        An exception counts as an error, is logged and propagates unchanged.
+        """
         operation = self._operations.get(name)
         if operation is None:
-            operation = self._operations[name] = _Operation()
-        token = set_field("operation", name) if self._log_context else None
-        start = time.perf_counter()
-        call: TrackedCall | None = None
-        try:
-            with span(f"{self._prefix}.{name}") as current:
-                call = TrackedCall(current)
-                yield call
-        except BaseException as exc:
-            operation.errors += 1
-            self._log_failure(name, exc, time.perf_counter() - start)
-            raise
-        else:
-            if self._logger.isEnabledFor(logging.DEBUG):
-                self._logger.debug(
-                    "%s.%s ok in %.2f ms",
-                    self._prefix,
-                    name,
-                    1000.0 * (time.perf_counter() - start),
-                )
-        finally:
-            elapsed = time.perf_counter() - start
-            operation.calls += 1
-            operation.total_s += elapsed
-            operation.latencies.append(elapsed)
-            operation.histogram.observe(elapsed)
-            if call is not None:
-                call._unbind()
-            if token is not None:
-                reset_field("operation", token)
+            operation = self._operations[name] = _Operation(f"{self._prefix}.{name}")
+        return TrackedCall(self, name, operation)
 
     def _log_failure(self, name: str, exc: BaseException, elapsed: float) -> None:
         if not isinstance(exc, Exception):

@@ -223,8 +223,7 @@ class RemoteDatabase:
                 raise_for_error(commit, self._client)
             return counts
 
-        async with self._write_lock:
-            return await retrying(attempt, self._backoff, what="write", url=self.display)
+        return await retrying(self._locked(attempt), self._backoff, what="write", url=self.display)
 
     def collect(
         self,
@@ -261,5 +260,20 @@ class RemoteDatabase:
                 raise
             return result
 
-        async with self._write_lock:
-            return await retrying(attempt, self._backoff, what="transaction", url=self.display)
+        return await retrying(
+            self._locked(attempt), self._backoff, what="transaction", url=self.display
+        )
+
+    def _locked(self, attempt: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+        """``attempt`` holding the write lock: one write at a time, but not across backoff.
+
+        Holding it through the whole retry loop made every writer queue behind the
+        others' retry budgets while the server was down; per attempt, each writer
+        gives up within its own budget.
+        """
+
+        async def locked() -> T:
+            async with self._write_lock:
+                return await attempt()
+
+        return locked

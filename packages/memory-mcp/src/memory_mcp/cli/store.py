@@ -25,6 +25,11 @@ def _stats_text(stats: MemoryStats) -> str:
         f"learning     {stats.learning.episodes_learned} episodes learned, queue "
         f"{queue.depth}/{queue.capacity}, {queue.failed} failed",
     ]
+    redaction = stats.redaction
+    if redaction.enabled:
+        lines.append(f"redaction    on, {redaction.values_redacted} secrets replaced")
+    else:
+        lines.append("redaction    off")
     return "\n".join(lines)
 
 
