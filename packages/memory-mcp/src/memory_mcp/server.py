@@ -37,7 +37,7 @@ from .app import build_server
 from .audit import AUDIT_LOGGER
 from .errors import ConfigurationError
 from .http_app import build_http_app
-from .settings import Settings, is_loopback
+from .settings import LOG_FORMAT_ENV, Settings, is_loopback
 from .stdio_input import cancellable_stdin
 from .tokens import load_tokens
 
@@ -50,9 +50,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("memory_mcp")
-
-#: Environment variable choosing the log format (``text`` or ``json``).
-LOG_FORMAT_ENV = "MEMORY_MCP_LOG_FORMAT"
 
 Backend = Literal["asyncio", "trio"]
 

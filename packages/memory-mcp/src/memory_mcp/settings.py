@@ -44,6 +44,7 @@ from memory_core.storage import StorageBackend, TieredStorage
 
 __all__ = [
     "DEFAULT_NAMESPACE",
+    "LOG_FORMAT_ENV",
     "NAMESPACE_PATTERN",
     "Settings",
     "Transport",
@@ -54,6 +55,8 @@ __all__ = [
 
 Transport = Literal["stdio", "http"]
 
+#: Environment variable choosing the log format (``text`` or ``json``) of the server and CLI.
+LOG_FORMAT_ENV = "MEMORY_MCP_LOG_FORMAT"
 #: The namespace of calls that name none (stored at the top of ``data_dir``).
 DEFAULT_NAMESPACE = "default"
 #: What a namespace may look like (also the JSON-schema pattern of the argument).

@@ -24,6 +24,7 @@ from memory_core.observability import LogFormat, configure_logging
 
 from .._version import __version__
 from ..errors import MemoryMcpError
+from ..settings import LOG_FORMAT_ENV
 from . import backup, episodes, patterns, serve, store, token, transfer
 from .invocation import Invocation, add_global_options
 from .output import Output
@@ -31,8 +32,6 @@ from .output import Output
 __all__ = ["build_parser", "main"]
 
 Handler = Callable[[Invocation], Awaitable[None]]
-
-LOG_FORMAT_ENV = "MEMORY_MCP_LOG_FORMAT"  # the server's variable: one switch for both
 
 
 def build_parser() -> argparse.ArgumentParser:
