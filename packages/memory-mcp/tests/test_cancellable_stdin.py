@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,15 @@ def test_a_regular_file_keeps_the_sdk_reader(
         assert os.get_blocking(handle.fileno())
 
 
+def test_a_null_device_keeps_the_sdk_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    # /dev/null (a service's null input) cannot be registered with epoll: waiting on it
+    # crashed the server with PermissionError before it read its first line.
+    with open(os.devnull) as handle:
+        monkeypatch.setattr(sys, "stdin", handle)
+        with cancellable_stdin() as lines:
+            assert lines is None
+
+
 async def test_a_pipe_is_read_non_blocking_and_restored(
     monkeypatch: pytest.MonkeyPatch, pipe: tuple[int, int]
 ) -> None:
@@ -69,3 +79,20 @@ def test_a_descriptor_already_non_blocking_stays_so(
     with cancellable_stdin() as lines:
         assert isinstance(lines, StdinLines)
     assert not os.get_blocking(read_fd)
+
+
+def test_server_with_null_stdin_exits_cleanly(tmp_path: Path) -> None:
+    """``memory-mcp < /dev/null`` (e.g. a service without input) sees EOF and exits 0."""
+    from mcp_helpers import clean_env, server_command
+
+    finished = subprocess.run(
+        server_command(),
+        env=clean_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "Traceback" not in finished.stderr

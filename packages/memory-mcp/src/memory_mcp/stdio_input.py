@@ -5,7 +5,8 @@ cancellation can interrupt: on SIGTERM the server would wait for the client to
 close stdin before it could close its memories. Here stdin (a pipe, a socket or
 a terminal) is switched to non-blocking mode and read after
 ``anyio.wait_readable``, which is a cancellable wait under trio and asyncio.
-Regular files (``memory-mcp < requests.jsonl``) keep the SDK's own reader.
+Regular files (``memory-mcp < requests.jsonl``) and other devices such as
+``/dev/null`` keep the SDK's own reader.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def cancellable_stdin() -> Iterator[StdinLines | None]:
     except (AttributeError, OSError, ValueError):
         yield None
         return
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+    # Only pipes, sockets and terminals can be waited on; other devices (/dev/null, a
+    # systemd service's null input) cannot be registered with epoll, and regular files
+    # are always "readable": those keep the SDK's reader.
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)):
         yield None
         return
     was_blocking = os.get_blocking(fd)
